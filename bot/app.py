@@ -1,0 +1,129 @@
+"""The application object: config, database, plugins, router and push channel wired together.
+
+Nothing here starts a thread or a server: `run_bot.py` decides what runs, so tests can build apps freely.
+"""
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .db import Store, audit, migrate
+from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
+from .push import Pusher
+from .router import Router
+from .schema import MIGRATIONS
+from .timeutil import to_utc_text, utc_now
+from .wechat_api import WeChatAPI
+
+log = logging.getLogger("teabot")
+
+
+class App:
+    def __init__(self, config, plugins=None, sender=None):
+        self.config = config
+        self.tz = ZoneInfo(config["timezone"])
+        self.store = Store(config["database"])
+        self.plugins = load_plugins() if plugins is None else plugins
+        self.registry = Registry(self.plugins)
+        self.router = Router(self)
+        self.wechat_api = WeChatAPI(config)
+        self.pusher = Pusher(self, sender=sender)
+        self.extra_roles = {}          # openid -> set of roles granted outside config (the local console)
+        self.scheduler = None          # set by `serve`
+
+    # --- start-up -------------------------------------------------------------------------------------------
+
+    def setup(self):
+        """Migrate the database and create the configured teams; safe to call on every start."""
+        migrate(self.store, MIGRATIONS + self.registry.migrations())
+        for name in self.config.get("groups") or []:
+            self.ensure_group(str(name), actor="config")
+        return self
+
+    def ensure_group(self, name, actor):
+        with self.store.write() as db:
+            if db.execute("SELECT 1 FROM groups WHERE name = ?", [name]).fetchone():
+                return False
+            db.execute("INSERT INTO groups (name, created_at) VALUES (?, ?)", [name, to_utc_text(utc_now())])
+            audit(db, actor, "group.create", name)
+            return True
+
+    # --- who is asking --------------------------------------------------------------------------------------
+
+    def now(self):
+        return datetime.now(self.tz)
+
+    def user(self, openid):
+        return self.store.one("SELECT * FROM users WHERE openid = :o", {"o": openid})
+
+    def group(self, group_id):
+        return self.store.one("SELECT * FROM groups WHERE id = :g", {"g": group_id})
+
+    def roles_of(self, openid):
+        roles = set(self.extra_roles.get(openid, ()))
+        if openid in (self.config.get("admins") or []):
+            roles.add(ADMIN)
+        if openid in (self.config.get("finance") or []):
+            roles.add(FINANCE)
+        user = self.user(openid)
+        if user and user["status"] == "member":
+            roles.add(MEMBER)
+        elif user and user["status"] == "pending":
+            roles.add(PENDING)
+        return frozenset(roles)
+
+    def role_label(self, role):
+        return ROLE_NAMES.get(role, role)
+
+    def users_with_role(self, role):
+        """Openids holding a config role (admins, finance), for notifications."""
+        key = {ADMIN: "admins", FINANCE: "finance"}[role]
+        return list(self.config.get(key) or []) + [o for o, r in self.extra_roles.items() if role in r]
+
+    def touch(self, openid):
+        """Remember when the user last wrote to us: pushes only reach them within 48 hours of it."""
+        now = to_utc_text(utc_now())
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
+                [openid, now, now],
+            )
+
+    def provided(self, name):
+        """Functions enabled plugins offer under `name` (see Plugin.provide), in plugin order."""
+        return [f for p in self.plugins if p.enabled(self.config) for f in p.provisions.get(name, [])]
+
+    # --- replies --------------------------------------------------------------------------------------------
+
+    def handle_text(self, openid, text, msg_id=None):
+        """The reply to a text message (dedupe of WeChat retries happens before this, in bot.wechat)."""
+        self.touch(openid)
+        return self.router.reply(openid, text, msg_id=msg_id)
+
+    def handle_event(self, openid, event_type, message=None):
+        """The reply to an event ('' for none): plugins declare handlers with @plugin.on_event(type)."""
+        self.touch(openid)
+        replies = []
+        for plugin in self.plugins:
+            if not plugin.enabled(self.config):
+                continue
+            for handler in plugin.event_hooks.get(event_type, []):
+                try:
+                    reply = handler(self, openid, message or {})
+                except Exception:
+                    log.exception("event handler %s.%s failed", plugin.name, handler.__name__)
+                    continue
+                if reply:
+                    replies.append(reply)
+        return "\n".join(replies)
+
+    def menu(self, openid, roles=None, prefix=""):
+        """The list of commands this user may use, from the declarations."""
+        roles = self.roles_of(openid) if roles is None else roles
+        lines = [f"{c.number} {c.summary}" for c in self.registry.commands
+                 if c.allowed(roles) and c.plugin.enabled(self.config)]
+        tail = "发送 0 编号 查看某个命令的详细说明，例如 0 1"
+        if not roles & {MEMBER, ADMIN, FINANCE, PENDING}:
+            tail = "新用户请先注册：9 组名 姓名\n" + tail
+        return f"{prefix}可用命令：\n" + "\n".join(lines) + "\n" + tail

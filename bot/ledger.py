@@ -1,0 +1,77 @@
+"""Read-only questions about the expense ledger, asked by several plugins (query, settle, export)."""
+
+from .timeutil import quarter_bounds
+
+
+def group_by_name(store, name):
+    return store.one("SELECT * FROM groups WHERE name = :n", {"n": name})
+
+
+def all_groups(store):
+    return store.query("SELECT * FROM groups ORDER BY id")
+
+
+def open_totals_by_group(store):
+    """Every team, with its open (unreimbursed) total and count; teams with nothing open show 0."""
+    return store.query(
+        """SELECT g.id AS group_id, g.name AS group_name,
+                  COALESCE(SUM(e.amount_fen), 0) AS total_fen, COUNT(e.id) AS count
+           FROM groups g LEFT JOIN expenses e ON e.group_id = g.id AND e.status = 'open'
+           GROUP BY g.id ORDER BY g.id"""
+    )
+
+
+def open_totals_by_member(store, group_id):
+    """Open totals per organiser of one team."""
+    return store.query(
+        """SELECT e.openid, COALESCE(NULLIF(u.name, ''), e.openid) AS name,
+                  SUM(e.amount_fen) AS total_fen, COUNT(*) AS count
+           FROM expenses e LEFT JOIN users u ON u.openid = e.openid
+           WHERE e.group_id = :g AND e.status = 'open'
+           GROUP BY e.openid ORDER BY total_fen DESC""",
+        {"g": group_id},
+    )
+
+
+def member_totals(store, openid):
+    """One member's open and settled totals and counts."""
+    row = store.one(
+        """SELECT COALESCE(SUM(CASE WHEN status = 'open' THEN amount_fen END), 0) AS open_fen,
+                  COUNT(CASE WHEN status = 'open' THEN 1 END) AS open_count,
+                  COALESCE(SUM(CASE WHEN status = 'settled' THEN amount_fen END), 0) AS settled_fen,
+                  COUNT(CASE WHEN status = 'settled' THEN 1 END) AS settled_count,
+                  MAX(CASE WHEN status = 'settled' THEN settlement_id END) AS last_settlement_id
+           FROM expenses WHERE openid = :o""",
+        {"o": openid},
+    )
+    return row
+
+
+def quarter_totals(store, year=None):
+    """Per team and quarter (of the local spending date): open and settled totals and counts.
+
+    The one place that buckets money into quarters; `spent_on` is already a local date, so the
+    configured timezone is applied when the expense is recorded.
+    """
+    where, params = "", {}
+    if year is not None:
+        where, params = "AND substr(e.spent_on, 1, 4) = :y", {"y": str(year)}
+    rows = store.query(
+        f"""SELECT g.id AS group_id, g.name AS group_name,
+                   substr(e.spent_on, 1, 4) || 'Q' || ((CAST(substr(e.spent_on, 6, 2) AS INTEGER) + 2) / 3) AS quarter,
+                   COALESCE(SUM(CASE WHEN e.status = 'open' THEN e.amount_fen END), 0) AS open_fen,
+                   COUNT(CASE WHEN e.status = 'open' THEN 1 END) AS open_count,
+                   COALESCE(SUM(CASE WHEN e.status = 'settled' THEN e.amount_fen END), 0) AS settled_fen,
+                   COUNT(CASE WHEN e.status = 'settled' THEN 1 END) AS settled_count
+            FROM expenses e JOIN groups g ON g.id = e.group_id
+            WHERE e.status != 'void' {where}
+            GROUP BY g.id, quarter ORDER BY g.id, quarter""",
+        params,
+    )
+    return rows
+
+
+def quarter_label_range(label):
+    """'2026Q4' -> ('2026-10-01', '2027-01-01') as text, for SQL on spent_on."""
+    start, end = quarter_bounds(label)
+    return start.isoformat(), end.isoformat()

@@ -1,0 +1,213 @@
+"""Plugin declarations: a plugin names itself and declares its commands, migrations, web routes, jobs and
+CLI sub-commands in one place; help text, permissions and start-up checks are derived from that."""
+
+import importlib
+import inspect
+import os
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+ANYONE = "anyone"
+MEMBER = "member"
+PENDING = "pending"
+ADMIN = "admin"
+FINANCE = "finance"
+
+ROLE_NAMES = {ANYONE: "所有人", MEMBER: "组员", PENDING: "待审核", ADMIN: "管理员", FINANCE: "财务"}
+
+
+class ArgError(ValueError):
+    """The command's arguments are wrong; the router replies with this message plus usage and example."""
+
+
+class Refusal(Exception):
+    """The request is understood but cannot be done (e.g. a record is already reimbursed): reply as is."""
+
+
+@dataclass
+class Command:
+    number: int
+    name: str                     # Chinese name shown in menus
+    handler: Callable
+    roles: tuple                  # who may use it
+    usage: str                    # argument pattern, e.g. "1 金额 [说明] [日期]"
+    examples: tuple               # texts that run as tests
+    aliases: tuple = ()
+    plugin: Any = None
+
+    @property
+    def summary(self):
+        """The docstring's first line: the menu line."""
+        return (inspect.getdoc(self.handler) or self.name).splitlines()[0]
+
+    @property
+    def help_text(self):
+        return inspect.getdoc(self.handler) or self.name
+
+    def allowed(self, roles):
+        return ANYONE in self.roles or bool(set(self.roles) & set(roles))
+
+
+@dataclass
+class Plugin:
+    name: str
+    title: str                    # Chinese title
+    description: str = ""
+    commands: list = field(default_factory=list)
+    migrations: list = field(default_factory=list)     # [(name, function(db))]
+    routes: list = field(default_factory=list)         # [(method, path, function(app) -> bottle callback)]
+    cli_commands: dict = field(default_factory=dict)   # name -> (function(app, argv) -> int, help)
+    start_hooks: list = field(default_factory=list)    # function(app) called by `serve` after the scheduler starts
+    event_hooks: dict = field(default_factory=dict)    # WeChat event type -> function(app, openid, message)
+    config_checks: list = field(default_factory=list)  # function(config) -> [problems]
+    health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz
+    provisions: dict = field(default_factory=dict)     # name -> [function]: extension points between plugins
+    module: Any = None
+
+    def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=()):
+        """Declare a chat command; the function takes a Context and returns the reply text."""
+        examples = (example,) if isinstance(example, str) else tuple(example)
+
+        def register(function):
+            self.commands.append(Command(number, name, function, tuple(roles), usage or str(number),
+                                         examples, tuple(aliases), self))
+            return function
+        return register
+
+    def migration(self, function):
+        """Declare the plugin's next schema migration; named '<plugin>.<function name>'."""
+        self.migrations.append((f"{self.name}.{function.__name__}", function))
+        return function
+
+    def route(self, method, path):
+        """Declare a web route; the function takes (app, request-bound bottle args) and returns the body."""
+        def register(function):
+            self.routes.append((method, path, function))
+            return function
+        return register
+
+    def cli(self, name, help=""):
+        """Declare `python run_bot.py NAME ...`; the function takes (app, argv) and returns an exit code."""
+        def register(function):
+            self.cli_commands[name] = (function, help or (inspect.getdoc(function) or "").splitlines()[0])
+            return function
+        return register
+
+    def on_start(self, function):
+        self.start_hooks.append(function)
+        return function
+
+    def on_event(self, event_type):
+        def register(function):
+            self.event_hooks.setdefault(event_type, []).append(function)
+            return function
+        return register
+
+    def check_config(self, function):
+        self.config_checks.append(function)
+        return function
+
+    def health(self, function):
+        self.health_hooks.append(function)
+        return function
+
+    def provide(self, name):
+        """Offer a function under a name other plugins look up with app.provided(name), e.g. 'report_sheet'."""
+        def register(function):
+            self.provisions.setdefault(name, []).append(function)
+            return function
+        return register
+
+    def settings(self, config):
+        """This plugin's section of `plugins:` in the config."""
+        return (config.get("plugins") or {}).get(self.name) or {}
+
+    def enabled(self, config):
+        return self.settings(config).get("enabled", True) is not False
+
+
+@dataclass
+class Context:
+    """What a command sees: who asks, their roles and team, the arguments, the database, settings, now."""
+    app: Any
+    openid: str
+    roles: frozenset
+    user: dict | None
+    group: dict | None
+    args: list                    # tokens after the command
+    rest: str                     # the raw text after the command
+    now: Any                      # aware datetime in the configured timezone
+    msg_id: str | None = None
+    command: Command | None = None
+
+    @property
+    def store(self):
+        return self.app.store
+
+    @property
+    def config(self):
+        return self.app.config
+
+    @property
+    def settings(self):
+        return self.command.plugin.settings(self.app.config) if self.command else {}
+
+    @property
+    def tz(self):
+        return self.app.tz
+
+    def push(self, openid, text, kind=""):
+        """Best-effort message to another user (recorded, sent in the background)."""
+        return self.app.pusher.push(openid, text, kind=kind)
+
+    def is_(self, role):
+        return role in self.roles
+
+
+class Registry:
+    """Every loaded plugin and command, with lookups by number and alias."""
+
+    def __init__(self, plugins):
+        self.plugins = plugins
+        self.by_key = {}
+        problems = []
+        for plugin in plugins:
+            for command in plugin.commands:
+                for key in (str(command.number), *[a.lower() for a in command.aliases]):
+                    if key in self.by_key:
+                        other = self.by_key[key]
+                        problems.append(f"命令 {key} 重复：{other.plugin.name}.{other.handler.__name__} 与 "
+                                        f"{plugin.name}.{command.handler.__name__}")
+                    self.by_key[key] = command
+        if problems:
+            raise ValueError("；".join(problems))
+
+    @property
+    def commands(self):
+        return sorted({id(c): c for c in self.by_key.values()}.values(), key=lambda c: c.number)
+
+    def find(self, key):
+        return self.by_key.get(key.lower())
+
+    def migrations(self):
+        return [m for plugin in self.plugins for m in plugin.migrations]
+
+
+def load_plugins(package="plugins"):
+    """Import every module of the package whose name does not start with '_' and that defines `plugin`."""
+    module = importlib.import_module(package)
+    found = []
+    for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        plugin_module = importlib.import_module(f"{package}.{info.name}")
+        plugin = getattr(plugin_module, "plugin", None)
+        if isinstance(plugin, Plugin):
+            plugin.module = plugin_module
+            found.append(plugin)
+    names = [p.name for p in found]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ValueError(f"插件名重复：{', '.join(sorted(duplicates))}")
+    return found

@@ -1,0 +1,143 @@
+"""Best-effort pushes to users: record each one, send it from a background thread, record what happened."""
+
+import logging
+import queue
+import threading
+import time
+from datetime import timedelta
+
+from .timeutil import from_utc_text, to_utc_text, utc_now
+from .wechat_api import NETWORK_ERROR, PushError, redact
+
+log = logging.getLogger("teabot.push")
+
+RETRY_DELAY_SECONDS = 1.0
+MAX_ATTEMPTS = 2            # a second try only for network errors / WeChat "system busy"
+
+
+class Pusher:
+    """push() records a 'pending' row and returns at once; one daemon thread sends and records the outcome.
+
+    The 48-hour customer-service window is WeChat's rule, so it is checked only when sending through the
+    WeChat API (no `sender` given); a custom sender (tests, the local console) receives every push.
+    """
+
+    def __init__(self, app, sender=None):
+        self.app = app
+        self.sender = sender
+        self._queue = queue.Queue()
+        self._thread = None
+        self._start_lock = threading.Lock()
+
+    # --- the caller's side ------------------------------------------------------------------------------------
+
+    def push(self, openid, text, kind=""):
+        """Record and queue a message; returns the push id (None if even recording failed). Never raises."""
+        try:
+            push_id = self._record(openid, text, kind)
+        except Exception:
+            log.exception("could not record a push to %s (kind %s)", openid, kind)
+            return None
+        try:
+            self._ensure_worker()
+            self._queue.put(push_id)
+        except Exception:
+            log.exception("could not queue push %s", push_id)
+        return push_id
+
+    def _record(self, openid, text, kind):
+        now = to_utc_text(utc_now())
+        sql = "INSERT INTO pushes (openid, text, kind, created_at, status) VALUES (?, ?, ?, ?, 'pending')"
+        db = self.app.store.db
+        if db.conn.in_transaction:
+            # Called inside someone's write transaction: the row commits with it (the worker waits for it).
+            return db.execute(sql, [openid, text, kind or "", now]).lastrowid
+        with self.app.store.write() as tx:
+            return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
+
+    def flush(self, timeout=5):
+        """Wait until every queued push has been handled, at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    log.warning("push queue not drained after %ss (%s left)", timeout, self._queue.unfinished_tasks)
+                    return
+                self._queue.all_tasks_done.wait(remaining)
+
+    def idle(self):
+        return self._queue.unfinished_tasks == 0
+
+    # --- the worker -------------------------------------------------------------------------------------------
+
+    def _ensure_worker(self):
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="teabot-push", daemon=True)
+                self._thread.start()
+
+    def _work(self):
+        while True:
+            push_id = self._queue.get()
+            try:
+                self._deliver(push_id)
+            except Exception:
+                log.exception("push %s: unexpected failure", push_id)
+            finally:
+                self._queue.task_done()
+
+    def _load(self, push_id):
+        for _ in range(50):        # a row recorded inside a caller's transaction appears when it commits
+            row = self.app.store.one("SELECT * FROM pushes WHERE id = :i", {"i": push_id})
+            if row:
+                return row
+            time.sleep(0.1)
+        return None
+
+    def _window_open(self, openid):
+        hours = (self.app.config.get("wechat") or {}).get("push_window_hours", 48)
+        user = self.app.store.one("SELECT last_message_at FROM users WHERE openid = :o", {"o": openid})
+        if not user or not user["last_message_at"]:
+            return False, hours
+        return utc_now() - from_utc_text(user["last_message_at"]) < timedelta(hours=hours), hours
+
+    def _deliver(self, push_id):
+        row = self._load(push_id)
+        if row is None:
+            log.warning("push %s vanished before sending", push_id)
+            return
+        if row["status"] != "pending":
+            return
+        sender = self.sender
+        if sender is None:
+            is_open, hours = self._window_open(row["openid"])
+            if not is_open:
+                self._finish(push_id, "skipped", f"超过{hours}小时窗口", 0)
+                log.info("push %s to %s skipped: outside the %sh window", push_id, row["openid"], hours)
+                return
+            sender = self.app.wechat_api.send_text
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                sender(row["openid"], row["text"])
+            except PushError as exc:
+                if exc.errcode == NETWORK_ERROR and attempts < MAX_ATTEMPTS:
+                    time.sleep(RETRY_DELAY_SECONDS)
+                    continue
+                error = redact(f"{exc.errcode} {exc.errmsg}")
+            except Exception as exc:
+                error = redact(f"{type(exc).__name__}: {exc}")
+            else:
+                self._finish(push_id, "sent", "", attempts)
+                return
+            self._finish(push_id, "failed", error, attempts)
+            log.warning("push %s to %s failed after %s attempt(s): %s", push_id, row["openid"], attempts, error)
+            return
+
+    def _finish(self, push_id, status, error, attempts):
+        sent_at = to_utc_text(utc_now()) if status == "sent" else None
+        with self.app.store.write() as db:
+            db.execute("UPDATE pushes SET status = ?, error = ?, attempts = ?, sent_at = ? WHERE id = ?",
+                       [status, error, attempts, sent_at, push_id])

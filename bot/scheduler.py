@@ -1,0 +1,23 @@
+"""APScheduler wiring: one background scheduler in the configured timezone, started by `serve` only."""
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+
+def make_scheduler(app):
+    """A scheduler whose jobs never overlap themselves and run once after a late wake-up, not once per miss."""
+    return BackgroundScheduler(
+        timezone=app.tz,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+
+
+def start(app):
+    """Create and start the scheduler, attach it to the app, then let plugins add their jobs."""
+    scheduler = make_scheduler(app)
+    app.scheduler = scheduler
+    scheduler.start()
+    for plugin in app.plugins:
+        if plugin.enabled(app.config):
+            for hook in plugin.start_hooks:
+                hook(app)
+    return scheduler

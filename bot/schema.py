@@ -1,0 +1,81 @@
+"""The core schema, as numbered migrations: never edit one that has shipped, add the next."""
+
+
+def m001_core(db):
+    db.execute("""CREATE TABLE groups (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE users (
+        openid TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        group_id INTEGER REFERENCES groups(id),
+        status TEXT NOT NULL DEFAULT 'unknown',      -- unknown / pending / member / rejected
+        requested_group_id INTEGER REFERENCES groups(id),
+        requested_name TEXT NOT NULL DEFAULT '',
+        requested_at TEXT,
+        approved_at TEXT,
+        approved_by TEXT,
+        subscribed INTEGER NOT NULL DEFAULT 1,
+        last_message_at TEXT,                         -- for WeChat's 48-hour push window
+        created_at TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE expenses (
+        id INTEGER PRIMARY KEY,
+        openid TEXT NOT NULL REFERENCES users(openid),
+        group_id INTEGER NOT NULL REFERENCES groups(id),
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        note TEXT NOT NULL DEFAULT '',
+        spent_on TEXT NOT NULL,                       -- local date YYYY-MM-DD
+        recorded_at TEXT NOT NULL,                    -- UTC
+        source_msg_id TEXT UNIQUE,                    -- WeChat MsgId: a retry never records twice
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'settled', 'void')),
+        settlement_id INTEGER,
+        voided_at TEXT,
+        voided_by TEXT)""")
+    db.execute("CREATE INDEX expenses_group_status ON expenses (group_id, status)")
+    db.execute("CREATE INDEX expenses_openid_status ON expenses (openid, status)")
+    db.execute("""CREATE TABLE settlements (
+        id INTEGER PRIMARY KEY,
+        group_id INTEGER NOT NULL REFERENCES groups(id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        record_count INTEGER NOT NULL,
+        total_fen INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'reversed')),
+        reversed_at TEXT,
+        reversed_by TEXT,
+        source_msg_id TEXT)""")
+    db.execute("""CREATE TABLE settlement_items (
+        settlement_id INTEGER NOT NULL REFERENCES settlements(id),
+        expense_id INTEGER NOT NULL REFERENCES expenses(id),
+        openid TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL,
+        PRIMARY KEY (settlement_id, expense_id))""")
+    db.execute("""CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '')""")
+    db.execute("""CREATE TABLE inbound (
+        dedupe_key TEXT PRIMARY KEY,                  -- MsgId, or FromUserName:CreateTime for events
+        openid TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'processing',     -- processing / done
+        reply TEXT)""")
+    db.execute("""CREATE TABLE pushes (
+        id INTEGER PRIMARY KEY,
+        openid TEXT NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',       -- pending / sent / failed / skipped
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT NOT NULL DEFAULT '',
+        sent_at TEXT)""")
+
+
+MIGRATIONS = [
+    ("core.m001_core", m001_core),
+]

@@ -1,0 +1,41 @@
+"""Time: stored as UTC ISO strings, shown and bucketed in the configured timezone."""
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+def to_utc_text(moment):
+    """The one storage format: '2026-11-22T07:30:00.123456+00:00'."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_utc_text(text):
+    return datetime.fromisoformat(text)
+
+
+def local(moment, tz):
+    return moment.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+
+
+def local_text(utc_text, tz, fmt="%Y-%m-%d %H:%M"):
+    """Stored UTC text -> local time for a reply."""
+    if not utc_text:
+        return ""
+    return local(from_utc_text(utc_text), tz).strftime(fmt)
+
+
+def quarter_of(day):
+    """date(2026, 11, 22) -> '2026Q4'."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(label):
+    """'2026Q4' -> (date(2026,10,1), date(2027,1,1)): start inclusive, end exclusive."""
+    year, q = int(label[:4]), int(label[-1])
+    start = date(year, 3 * (q - 1) + 1, 1)
+    end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return start, end

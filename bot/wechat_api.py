@@ -1,0 +1,115 @@
+"""The outbound WeChat API client: one cached stable access_token per account, customer-service text messages."""
+
+import json
+import logging
+import re
+import threading
+import time
+
+import requests
+
+log = logging.getLogger("teabot.wechat_api")
+
+TIMEOUT_SECONDS = 5
+REFRESH_EARLY_SECONDS = 300
+# The token was rejected: fetch the current one and try once more.
+TOKEN_ERRORS = {40001, 40014, 42001}
+NETWORK_ERROR = -1          # WeChat itself uses -1 for "system busy"; both are worth one more try later
+NOT_CONFIGURED = -2
+
+_TOKEN_IN_TEXT = re.compile(r"(access_token=)[^&\s'\"]+")
+
+# One token per (api_base, app_id) for the whole process: every WeChatAPI instance shares it.
+_tokens = {}
+_tokens_lock = threading.Lock()
+
+
+class PushError(Exception):
+    """WeChat refused a call (errcode, errmsg), or it could not be reached (errcode -1)."""
+
+    def __init__(self, errcode, errmsg):
+        super().__init__(f"{errcode} {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+def redact(text):
+    """Strip access tokens from text that may carry a URL (requests' exception messages do)."""
+    return _TOKEN_IN_TEXT.sub(r"\1***", str(text))
+
+
+class WeChatAPI:
+    def __init__(self, config, session=None):
+        wechat = config.get("wechat") or {}
+        self.api_base = str(wechat.get("api_base") or "https://api.weixin.qq.com").rstrip("/")
+        self.app_id = wechat.get("app_id") or ""
+        self._app_secret = wechat.get("app_secret") or ""
+        self.session = session or requests.Session()
+
+    def __repr__(self):
+        return f"WeChatAPI(api_base={self.api_base!r}, app_id={self.app_id!r})"
+
+    # --- access token -----------------------------------------------------------------------------------------
+
+    def _cache_key(self):
+        return (self.api_base, self.app_id)
+
+    def access_token(self, fresh=False):
+        """The cached token, fetched from /cgi-bin/stable_token when missing, near expiry, or `fresh`."""
+        if not self.app_id or not self._app_secret:
+            raise PushError(NOT_CONFIGURED, "未配置 app_id/app_secret")
+        with _tokens_lock:
+            cached = _tokens.get(self._cache_key())
+            if cached and not fresh and cached[1] > time.monotonic():
+                return cached[0]
+            data = self._post_json("/cgi-bin/stable_token", {
+                "grant_type": "client_credential", "appid": self.app_id, "secret": self._app_secret,
+                "force_refresh": False,
+            })
+            token = data.get("access_token")
+            if not token:
+                raise PushError(data.get("errcode", NETWORK_ERROR), data.get("errmsg") or "获取 access_token 失败")
+            expires_in = int(data.get("expires_in") or 7200)
+            refresh_at = time.monotonic() + max(expires_in - REFRESH_EARLY_SECONDS, expires_in // 2)
+            _tokens[self._cache_key()] = (token, refresh_at)
+            log.info("fetched access_token for %s (expires in %ss)", self.app_id, expires_in)
+            return token
+
+    def forget_token(self):
+        with _tokens_lock:
+            _tokens.pop(self._cache_key(), None)
+
+    # --- calls ----------------------------------------------------------------------------------------------
+
+    def _post_json(self, path, payload, params=None):
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            response = self.session.post(
+                self.api_base + path, params=params, data=body, timeout=TIMEOUT_SECONDS,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            # The message may contain the URL with the token: redact before it reaches a log or the database.
+            raise PushError(NETWORK_ERROR, f"请求微信接口失败：{redact(exc)}") from None
+
+    def call(self, path, payload):
+        """POST to an access_token API; retry once with a fresh token when WeChat says ours is stale."""
+        for attempt in (1, 2):
+            token = self.access_token(fresh=attempt == 2)
+            data = self._post_json(path, payload, params={"access_token": token})
+            errcode = int(data.get("errcode") or 0)
+            if errcode == 0:
+                return data
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                log.info("access_token rejected (%s), fetching the current one and retrying", errcode)
+                self.forget_token()
+                continue
+            raise PushError(errcode, data.get("errmsg") or "")
+        raise AssertionError("unreachable")
+
+    def send_text(self, openid, text):
+        """A customer-service text message; raises PushError when WeChat does not accept it."""
+        self.call("/cgi-bin/message/custom/send",
+                  {"touser": openid, "msgtype": "text", "text": {"content": text}})

@@ -1,0 +1,152 @@
+"""The expense ledger: members record what they paid for their team, list and void their records."""
+
+import re
+import sqlite3
+from datetime import date, timedelta
+
+from bot.db import audit
+from bot.money import format_fen, looks_like_amount, parse_amount
+from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
+from bot.timeutil import to_utc_text, utc_now
+
+plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录")
+
+MAX_NOTE = 100
+MAX_DAYS_BACK = 180
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+
+
+def parse_spent_on(token, today):
+    """'11-20', '2026-11-20', '11/20', '11月20日', '昨天' -> date, or None if the token is not a date."""
+    if token in _RELATIVE_DAYS:
+        return today - timedelta(days=_RELATIVE_DAYS[token])
+    match = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", token)
+             or re.fullmatch(r"()(\d{1,2})[-/.月](\d{1,2})[日号]?", token))
+    if not match:
+        return None
+    year = int(match.group(1)) if match.group(1) else today.year
+    try:
+        day = date(year, int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise ArgError(f"日期“{token}”不存在") from None
+    if not match.group(1) and day > today:
+        day = day.replace(year=today.year - 1)  # '12-30' sent on Jan 2 means last year
+    return day
+
+
+def parse_expense_args(args, today, max_fen=None):
+    """['86.5', '奶茶10杯', '11-20'] -> (8650, '奶茶10杯', date)."""
+    if not args:
+        raise ArgError("请写金额")
+    amount_fen = parse_amount(args[0], **({"max_fen": max_fen} if max_fen else {}))
+    rest = list(args[1:])
+    spent_on = today
+    if rest:
+        parsed = parse_spent_on(rest[-1], today)
+        if parsed is not None:
+            spent_on = parsed
+            rest.pop()
+    note = " ".join(rest)
+    if len(note) > MAX_NOTE:
+        raise ArgError(f"说明太长了（{len(note)} 字），最多 {MAX_NOTE} 字")
+    if spent_on > today:
+        raise ArgError(f"日期 {spent_on} 在未来，不能记账")
+    if (today - spent_on).days > MAX_DAYS_BACK:
+        raise ArgError(f"日期 {spent_on} 超过 {MAX_DAYS_BACK} 天前，请联系管理员处理")
+    return amount_fen, note, spent_on
+
+
+def expense_by_msg_id(store, msg_id):
+    return store.one("SELECT * FROM expenses WHERE source_msg_id = :m", {"m": msg_id})
+
+
+def open_total(store, openid):
+    row = store.one("SELECT COALESCE(SUM(amount_fen), 0) AS t FROM expenses WHERE openid = :o AND status = 'open'",
+                    {"o": openid})
+    return row["t"]
+
+
+def _ack(ctx, expense):
+    note = f" {expense['note']}" if expense["note"] else ""
+    return (f"已记录 #{expense['id']}：{format_fen(expense['amount_fen'])} 元{note}（{expense['spent_on']}，"
+            f"{ctx.group['name'] if ctx.group else ''}）\n你的未报销合计：{format_fen(open_total(ctx.store, ctx.openid))} 元"
+            f"\n记错了？发送 7 {expense['id']} 作废")
+
+
+@plugin.command(1, "记账", roles=(MEMBER,), usage="1 金额 [说明] [日期]",
+                example=("1 86.5 奶茶10杯", "1 ¥120 水果 11-20"), aliases=("记账",))
+def record_expense(ctx):
+    """记账：1 金额 说明，记录你为本组垫付的费用
+
+    金额可写 86.5、¥86.50、86.5元；日期可选（11-20、2026-11-20、昨天），默认今天，不能是未来或 180 天前。
+    说明最多 100 字。
+    """
+    if ctx.args and not looks_like_amount(ctx.args[0]):
+        raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
+    max_fen = ctx.settings.get("max_amount_fen")
+    amount_fen, note, spent_on = parse_expense_args(ctx.args, ctx.now.date(), max_fen)
+    if ctx.msg_id:
+        existing = expense_by_msg_id(ctx.store, ctx.msg_id)
+        if existing:
+            return _ack(ctx, existing)
+    try:
+        with ctx.store.write() as db:
+            cursor = db.execute(
+                """INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, source_msg_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [ctx.openid, ctx.user["group_id"], amount_fen, note, spent_on.isoformat(),
+                 to_utc_text(utc_now()), ctx.msg_id],
+            )
+            expense_id = cursor.lastrowid
+            audit(db, ctx.openid, "expense.record", expense_id, f"{amount_fen} {note}")
+    except sqlite3.IntegrityError:
+        existing = expense_by_msg_id(ctx.store, ctx.msg_id) if ctx.msg_id else None
+        if existing is None:
+            raise
+        return _ack(ctx, existing)  # the same WeChat message, already recorded by a concurrent retry
+    return _ack(ctx, ctx.store.one("SELECT * FROM expenses WHERE id = :i", {"i": expense_id}))
+
+
+STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}
+
+
+def _list_records(ctx):
+    rows = ctx.store.query(
+        "SELECT * FROM expenses WHERE openid = :o ORDER BY id DESC LIMIT 10", {"o": ctx.openid})
+    if not rows:
+        return "你还没有记录。发送 1 金额 说明 记账。"
+    lines = [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']} [{STATUS_LABEL[r['status']]}]"
+             for r in rows]
+    return "你最近的记录：\n" + "\n".join(lines) + "\n作废请发送：7 记录号"
+
+
+@plugin.command(7, "作废", roles=(MEMBER, ADMIN), usage="7 | 7 记录号", example=("7", "7 1"), aliases=("作废",))
+def void_expense(ctx):
+    """作废：7 查看最近记录，7 记录号 作废一条未报销记录
+
+    组员只能作废自己的记录，管理员可作废任何未报销记录。作废的记录会保留并标明作废人和时间；已报销的记录不能作废。
+    """
+    if not ctx.args:
+        return _list_records(ctx)
+    number = ctx.args[0].lstrip("#")
+    if not number.isdigit():
+        raise ArgError("记录号必须是数字")
+    expense_id = int(number)
+    is_admin = ctx.is_(ADMIN)
+    with ctx.store.write() as db:
+        row = db.execute("SELECT openid, status, settlement_id, amount_fen, note FROM expenses WHERE id = ?",
+                         [expense_id]).fetchone()
+        if row is None or (row[0] != ctx.openid and not is_admin):
+            raise Refusal(f"找不到你的记录 #{expense_id}。发送 7 查看你的记录。")
+        owner, status, settlement_id, amount_fen, note = row
+        if status == "void":
+            return f"记录 #{expense_id} 已经作废过了。"
+        if status == "settled":
+            raise Refusal(f"记录 #{expense_id} 已报销（结算 #{settlement_id}），不能作废；如需更正请联系管理员撤销该结算。")
+        db.execute("UPDATE expenses SET status = 'void', voided_at = ?, voided_by = ? WHERE id = ? AND status = 'open'",
+                   [to_utc_text(utc_now()), ctx.openid, expense_id])
+        audit(db, ctx.openid, "expense.void", expense_id, f"{amount_fen} {note}")
+    if owner != ctx.openid:
+        ctx.push(owner, f"管理员作废了你的记录 #{expense_id}（{format_fen(amount_fen)} 元 {note}）。", kind="void")
+    return f"已作废记录 #{expense_id}：{format_fen(amount_fen)} 元 {note}".rstrip()
+

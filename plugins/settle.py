@@ -1,0 +1,219 @@
+"""Settlement: the admin reimburses teams; a batch marks exactly the records it summed, in one transaction."""
+
+from bot import ledger
+from bot.db import audit
+from bot.money import format_fen
+from bot.plugin import ADMIN, FINANCE, ArgError, Plugin, Refusal
+from bot.timeutil import local_text, to_utc_text, utc_now
+
+plugin = Plugin("settle", "结算", "按小组报销：预览、结算、历史与撤销")
+
+HISTORY_LIMIT = 20
+DETAIL_LIMIT = 30
+
+
+def settle_group(store, group_id, actor, msg_id=None):
+    """Settle one team's open records; returns the batch row, or None when nothing is open.
+
+    BEGIN IMMEDIATE holds the write lock from the SELECT to the COMMIT, and the UPDATE names the summed ids,
+    so a record written meanwhile is either in this batch or still open, never marked without being counted.
+    """
+    with store.write() as db:
+        return _settle_in(db, group_id, actor, msg_id)
+
+
+def _settle_in(db, group_id, actor, msg_id):
+    rows = db.execute("SELECT id, openid, amount_fen FROM expenses WHERE group_id = ? AND status = 'open' ORDER BY id",
+                      [group_id]).fetchall()
+    if not rows:
+        return None
+    total = sum(amount for _, _, amount in rows)
+    now = to_utc_text(utc_now())
+    batch_id = db.execute(
+        """INSERT INTO settlements (group_id, created_by, created_at, record_count, total_fen, source_msg_id)
+           VALUES (?, ?, ?, ?, ?, ?)""", [group_id, actor, now, len(rows), total, msg_id]).lastrowid
+    db.conn.executemany("INSERT INTO settlement_items (settlement_id, expense_id, openid, amount_fen) VALUES (?, ?, ?, ?)",
+                        [(batch_id, expense_id, openid, amount) for expense_id, openid, amount in rows])
+    marked = db.execute(
+        """UPDATE expenses SET status = 'settled', settlement_id = ?
+           WHERE status = 'open' AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
+        [batch_id, batch_id]).rowcount
+    if marked != len(rows):
+        raise RuntimeError(f"settlement {batch_id}: summed {len(rows)} records but marked {marked}")
+    audit(db, actor, "settle", batch_id, f"group={group_id} count={len(rows)} total_fen={total}")
+    return {"id": batch_id, "group_id": group_id, "record_count": len(rows), "total_fen": total}
+
+
+def settle_all(store, actor, msg_id=None):
+    """Every team with open records, one batch each, all in one transaction."""
+    with store.write() as db:
+        group_ids = [g for (g,) in db.execute("SELECT id FROM groups ORDER BY id").fetchall()]
+        return [b for b in (_settle_in(db, g, actor, msg_id) for g in group_ids) if b]
+
+
+def reverse_settlement(store, batch_id, actor):
+    """Reopen exactly the batch's records; the batch stays in history marked reversed. Returns count or None."""
+    with store.write() as db:
+        changed = db.execute(
+            "UPDATE settlements SET status = 'reversed', reversed_at = ?, reversed_by = ? WHERE id = ? AND status = 'active'",
+            [to_utc_text(utc_now()), actor, batch_id]).rowcount
+        if not changed:
+            return None
+        reopened = db.execute(
+            """UPDATE expenses SET status = 'open', settlement_id = NULL
+               WHERE settlement_id = ? AND status = 'settled'
+                 AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
+            [batch_id, batch_id]).rowcount
+        audit(db, actor, "settle.reverse", batch_id, f"reopened={reopened}")
+        return reopened
+
+
+def batch(store, batch_id):
+    return store.one(
+        """SELECT s.*, g.name AS group_name, COALESCE(NULLIF(u.name, ''), s.created_by) AS admin_name,
+                  COALESCE(NULLIF(r.name, ''), s.reversed_by) AS reversed_name
+           FROM settlements s JOIN groups g ON g.id = s.group_id
+           LEFT JOIN users u ON u.openid = s.created_by LEFT JOIN users r ON r.openid = s.reversed_by
+           WHERE s.id = :i""", {"i": batch_id})
+
+
+def batch_organisers(store, batch_id):
+    return store.query(
+        """SELECT i.openid, COALESCE(NULLIF(u.name, ''), i.openid) AS name,
+                  SUM(i.amount_fen) AS total_fen, COUNT(*) AS count
+           FROM settlement_items i LEFT JOIN users u ON u.openid = i.openid
+           WHERE i.settlement_id = :b GROUP BY i.openid ORDER BY total_fen DESC""", {"b": batch_id})
+
+
+def _notify_organisers(ctx, batches):
+    for created in batches:
+        info = batch(ctx.store, created["id"])
+        for organiser in batch_organisers(ctx.store, created["id"]):
+            ctx.push(organiser["openid"],
+                     f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
+                     f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
+                     kind="settle")
+
+
+def _reply_for(ctx, batches):
+    lines = []
+    for created in batches:
+        info = batch(ctx.store, created["id"])
+        lines.append(f"已结算 {info['group_name']}：结算 #{info['id']}，{info['record_count']} 笔，"
+                     f"合计 {format_fen(info['total_fen'])} 元")
+    if len(batches) > 1:
+        lines.append(f"共 {len(batches)} 个小组，{sum(b['record_count'] for b in batches)} 笔，"
+                     f"{format_fen(sum(b['total_fen'] for b in batches))} 元")
+    return "\n".join(lines) + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。"
+
+
+def _preview(ctx):
+    rows = ledger.open_totals_by_group(ctx.store)
+    quarters = {}
+    for q in ledger.quarter_totals(ctx.store):
+        if q["open_count"]:
+            quarters.setdefault(q["group_id"], []).append(q)
+    lines = ["待报销预览（不会改变任何数据）："]
+    for row in rows:
+        if not row["count"]:
+            continue
+        lines.append(f"【{row['group_name']}】{format_fen(row['total_fen'])} 元，{row['count']} 笔")
+        if len(quarters.get(row["group_id"], [])) > 1:
+            lines.append("  按季度：" + "，".join(f"{q['quarter']} {format_fen(q['open_fen'])}"
+                                               for q in quarters[row["group_id"]]))
+        for organiser in ledger.open_totals_by_member(ctx.store, row["group_id"]):
+            lines.append(f"  {organiser['name']}：{format_fen(organiser['total_fen'])} 元（{organiser['count']} 笔）")
+    if len(lines) == 1:
+        return "所有小组都没有待报销的记录。"
+    total = sum(r["total_fen"] for r in rows)
+    lines.append(f"合计：{format_fen(total)} 元，{sum(r['count'] for r in rows)} 笔")
+    if ctx.is_(ADMIN):
+        lines.append("结算请发送：82 组名 或 82 全部")
+    return "\n".join(lines)
+
+
+@plugin.command(82, "结算", roles=(ADMIN, FINANCE), usage="82 | 82 组名 | 82 全部",
+                example=("82", "82 研发一组", "82 全部"), aliases=("结算",))
+def settle(ctx):
+    """结算：82 预览待报销，82 组名 结算一个小组，82 全部 结算所有小组
+
+    预览按小组和垫付人列出未报销金额，不改变数据（管理员和财务可用）。结算只有管理员可以执行：
+    一次结算把该组此刻所有未报销记录标记为已报销，生成结算号，并通知垫付人。
+    """
+    if not ctx.args:
+        return _preview(ctx)
+    if not ctx.is_(ADMIN):
+        raise Refusal("只有管理员可以执行结算；发送 82 查看预览。")
+    if ctx.msg_id:
+        earlier = ctx.store.query("SELECT id, record_count, total_fen FROM settlements WHERE source_msg_id = :m ORDER BY id",
+                                  {"m": ctx.msg_id})
+        if earlier:
+            return _reply_for(ctx, earlier)  # the same WeChat message, already settled
+    target = ctx.args[0]
+    if target in ("全部", "所有"):
+        batches = settle_all(ctx.store, ctx.openid, ctx.msg_id)
+        if not batches:
+            return "所有小组都没有待报销的记录，没有生成结算。"
+    else:
+        group = ledger.group_by_name(ctx.store, target)
+        if group is None:
+            names = "、".join(g["name"] for g in ledger.all_groups(ctx.store))
+            raise ArgError(f"没有名为“{target}”的小组（现有：{names}）")
+        created = settle_group(ctx.store, group["id"], ctx.openid, ctx.msg_id)
+        if created is None:
+            return f"“{target}”没有待报销的记录，没有生成结算。"
+        batches = [created]
+    _notify_organisers(ctx, batches)
+    return _reply_for(ctx, batches)
+
+
+@plugin.command(83, "结算记录", roles=(ADMIN, FINANCE), usage="83 | 83 结算号 | 83 结算号 撤销",
+                example=("83", "83 1"), aliases=("结算记录",))
+def history(ctx):
+    """结算记录：83 历史列表，83 结算号 查看明细，83 结算号 撤销
+
+    撤销（仅管理员）让该结算的记录重新变为未报销，结算本身保留在历史中并标为已撤销。
+    """
+    if not ctx.args:
+        rows = ctx.store.query(
+            """SELECT s.*, g.name AS group_name, COALESCE(NULLIF(u.name, ''), s.created_by) AS admin_name
+               FROM settlements s JOIN groups g ON g.id = s.group_id LEFT JOIN users u ON u.openid = s.created_by
+               ORDER BY s.id DESC LIMIT :n""", {"n": HISTORY_LIMIT})
+        if not rows:
+            return "还没有结算记录。"
+        lines = [f"#{r['id']} {r['group_name']} {r['record_count']} 笔 {format_fen(r['total_fen'])} 元 "
+                 f"{r['admin_name']} {local_text(r['created_at'], ctx.tz)}" + ("【已撤销】" if r["status"] == "reversed" else "")
+                 for r in rows]
+        return "结算记录（最新在前）：\n" + "\n".join(lines) + "\n发送 83 结算号 查看明细"
+    number = ctx.args[0].lstrip("#")
+    if not number.isdigit():
+        raise ArgError("结算号必须是数字")
+    info = batch(ctx.store, int(number))
+    if info is None:
+        raise Refusal(f"没有结算 #{number}。发送 83 查看结算记录。")
+    if len(ctx.args) > 1:
+        if ctx.args[1] != "撤销":
+            raise ArgError(f"看不懂“{ctx.args[1]}”；撤销请发送 83 {number} 撤销")
+        if not ctx.is_(ADMIN):
+            raise Refusal("只有管理员可以撤销结算。")
+        reopened = reverse_settlement(ctx.store, info["id"], ctx.openid)
+        if reopened is None:
+            return f"结算 #{info['id']} 已经撤销过了。"
+        for organiser in batch_organisers(ctx.store, info["id"]):
+            ctx.push(organiser["openid"], f"结算 #{info['id']} 已撤销，你的 {organiser['count']} 笔记录"
+                                          f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
+        return f"已撤销结算 #{info['id']}（{info['group_name']}）：{reopened} 笔记录恢复为未报销。"
+    lines = [f"结算 #{info['id']} {info['group_name']}：{info['record_count']} 笔，合计 {format_fen(info['total_fen'])} 元",
+             f"经办：{info['admin_name']}，{local_text(info['created_at'], ctx.tz)}"]
+    if info["status"] == "reversed":
+        lines.append(f"【已撤销】{info['reversed_name']}，{local_text(info['reversed_at'], ctx.tz)}")
+    lines.append("按垫付人：")
+    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）" for o in batch_organisers(ctx.store, info["id"])]
+    records = ctx.store.query(
+        """SELECT e.id, e.spent_on, i.amount_fen, e.note FROM settlement_items i JOIN expenses e ON e.id = i.expense_id
+           WHERE i.settlement_id = :b ORDER BY e.id LIMIT :n""", {"b": info["id"], "n": DETAIL_LIMIT})
+    lines.append("记录：")
+    lines += [f"  #{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip() for r in records]
+    if info["record_count"] > len(records):
+        lines.append(f"  ……共 {info['record_count']} 笔，仅显示前 {len(records)} 笔（完整明细见每日报表）")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""teabot command line: serve (default), chat, check, and the sub-commands plugins declare."""
+
+import argparse
+import logging
+import sys
+
+from bot import VERSION
+from bot.config import ConfigError, load_config, redacted, validate
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="run_bot.py", description="teabot 下午茶记账机器人")
+    parser.add_argument("--config", help="配置文件路径（默认 config.yaml 或环境变量 TEABOT_CONFIG）")
+    parser.add_argument("command", nargs="?", default="serve", help="serve | chat | check | 插件命令（见 help）")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help="子命令参数")
+    return parser.parse_args(argv)
+
+
+def _build(config):
+    from bot.app import App
+    return App(config).setup()
+
+
+def main(argv=None):
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    problems = validate(config)
+    if args.command == "check":
+        return _check(config, problems)
+    if problems:
+        print("配置有误，请修正后再启动：\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(config)
+    if args.command == "chat":
+        from bot import console
+        app = _build(config)
+        return console.run(app)
+    app = _build(config)
+    for plugin in app.plugins:
+        if args.command in plugin.cli_commands:
+            function, _ = plugin.cli_commands[args.command]
+            code = function(app, args.rest)
+            app.pusher.flush(10)
+            return code
+    if args.command in ("help", "-h"):
+        print("命令：serve（默认）、chat、check")
+        for plugin in app.plugins:
+            for name, (_, text) in plugin.cli_commands.items():
+                print(f"  {name}: {text}")
+        return 0
+    print(f"未知命令：{args.command}。可用：serve、chat、check"
+          + "".join(f"、{n}" for p in app.plugins for n in p.cli_commands), file=sys.stderr)
+    return 2
+
+
+def _check(config, problems):
+    from bot.plugin import Registry, load_plugins
+    plugins = load_plugins()
+    try:
+        Registry(plugins)
+    except ValueError as exc:  # duplicate command numbers or aliases
+        problems = problems + [str(exc)]
+    for plugin in plugins:
+        for check in plugin.config_checks:
+            problems = problems + check(config)
+    if problems:
+        print(f"配置文件 {config['_path']} 有 {len(problems)} 个问题：")
+        for problem in problems:
+            print(f"- {problem}")
+        return 1
+    print(f"配置正确（teabot {VERSION}，{config['_path']}）。")
+    if not config["wechat"]["token"]:
+        print("提示：wechat.token 未设置，/wechat 会拒绝所有请求；本地可用 `python run_bot.py chat` 试用。")
+    import json
+    print(json.dumps(redacted(config), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _serve(config):
+    from bot import scheduler, web
+    log = logging.getLogger("teabot")
+    app = _build(config)
+    if not config["wechat"]["token"]:
+        log.warning("wechat.token 未设置：/wechat 将拒绝所有请求（本地试用请运行 python run_bot.py chat）")
+    scheduler.start(app)
+    host, port = config["server"]["host"], config["server"]["port"]
+    log.info("teabot %s listening on http://%s:%s (wechat endpoint /wechat, health /healthz)", VERSION, host, port)
+    try:
+        web.serve(app, host, port, threads=config["server"]["threads"])
+    finally:
+        app.scheduler.shutdown(wait=False)
+        app.pusher.flush(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

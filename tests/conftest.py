@@ -1,0 +1,60 @@
+"""Shared fixtures: a real config, a real SQLite file, a real app."""
+
+import copy
+
+import pytest
+
+from bot.app import App
+from bot.config import DEFAULTS
+
+ADMIN = "o-admin"
+FINANCE = "o-finance"
+
+
+@pytest.fixture
+def config(tmp_path):
+    cfg = copy.deepcopy(DEFAULTS)
+    cfg["database"] = str(tmp_path / "teabot.db")
+    cfg["exports_dir"] = str(tmp_path / "exports")
+    cfg["wechat"]["token"] = "testtoken"
+    cfg["admins"] = [ADMIN]
+    cfg["finance"] = [FINANCE]
+    cfg["groups"] = ["研发一组", "研发二组"]
+    cfg["_path"] = "test"
+    return cfg
+
+
+@pytest.fixture
+def sent():
+    """Every push the app makes, as (openid, text)."""
+    return []
+
+
+@pytest.fixture
+def app(config, sent):
+    application = App(config, sender=lambda openid, text: sent.append((openid, text))).setup()
+    yield application
+    application.pusher.flush(5)
+
+
+@pytest.fixture
+def say(app):
+    """say(openid, text[, msg_id]) -> reply, through the real router and database."""
+    def send(openid, text, msg_id=None):
+        return app.handle_text(openid, text, msg_id=msg_id)
+    return send
+
+
+@pytest.fixture
+def member(app, say):
+    """A factory: member('张三', '研发一组') registers and approves a user, returns the openid."""
+    def make(name, group="研发一组"):
+        openid = f"o-{name}"
+        say(openid, f"9 {group} {name}")
+        rows = app.store.query("SELECT openid FROM users WHERE requested_group_id IS NOT NULL "
+                               "ORDER BY requested_at, openid")
+        index = [r["openid"] for r in rows].index(openid) + 1
+        reply = say(ADMIN, f"81 {index}")
+        assert "已通过" in reply, reply
+        return openid
+    return make

@@ -1,0 +1,100 @@
+import logging
+
+import pytest
+
+from bot.plugin import MEMBER, Plugin, Registry
+from bot.router import normalise
+from conftest import ADMIN
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("１　８６．５　奶茶", "1 86.5 奶茶"), ("＃0", "0"), ("#2", "2"), ("  3  ", "3"), ("4。", "4"), ("0？", "0"),
+    ("1   86.5\t奶茶", "1 86.5 奶茶"),
+])
+def test_text_is_normalised(raw, clean):
+    assert normalise(raw) == clean
+
+
+def test_unknown_text_answers_with_the_menu(say):
+    reply = say("o-new", "你好")
+    assert "没有“你好”这个命令" in reply and "可用命令" in reply and "9 组名 姓名" in reply
+
+
+def test_full_width_command_works(say, member):
+    openid = member("张三")
+    assert "已记录" in say(openid, "１　８６．５　奶茶")
+
+
+def test_menu_shows_only_what_the_user_may_do(say, member):
+    stranger = say("o-stranger", "0")
+    assert "\n9 " in stranger and "\n81 " not in stranger and "\n1 " not in stranger
+    admin = say(ADMIN, "0")
+    assert "\n81 " in admin and "\n87 " in admin
+    openid = member("李四")
+    member_menu = say(openid, "0")
+    assert "\n1 " in member_menu and "\n81 " not in member_menu
+
+
+def test_unregistered_user_is_told_to_register(say):
+    assert "9 组名 姓名" in say("o-nobody", "1 86.5 奶茶")
+
+
+def test_pending_user_is_told_to_wait(say):
+    say("o-wait", "9 研发一组 王五")
+    assert "等待管理员审核" in say("o-wait", "1 86.5 奶茶")
+
+
+def test_member_cannot_use_admin_command(say, member):
+    openid = member("赵六")
+    assert "只有管理员可以使用" in say(openid, "81")
+
+
+def test_argument_error_shows_usage_and_example(say, member):
+    openid = member("钱七")
+    reply = say(openid, "1 abc")
+    assert "第一个参数应是金额" in reply and "用法：1 金额 [说明] [日期]" in reply and "例如：1 86.5 奶茶10杯" in reply
+
+
+def test_plugin_crash_gives_error_id_and_logs_traceback(app, say, caplog):
+    broken = Plugin("broken", "坏")
+
+    @broken.command(99, "坏", roles=("anyone",), example="99")
+    def explode(ctx):
+        """总是出错"""
+        raise RuntimeError("boom")
+
+    app.plugins.append(broken)
+    app.registry = Registry(app.plugins)
+    with caplog.at_level(logging.ERROR):
+        reply = say("o-x", "99")
+    assert reply.startswith("出错了（编号 ") and reply.endswith("），请稍后再试")
+    error_id = reply.split("编号 ")[1].split("）")[0]
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_disabled_plugin_says_it_is_off(app, say, member):
+    openid = member("孙八")
+    app.config["plugins"]["expense"] = {"enabled": False}
+    assert "功能已关闭" in say(openid, "1 10 奶茶")
+    assert "\n1 " not in say(openid, "0")
+
+
+def test_duplicate_command_number_refuses_to_start():
+    first, second = Plugin("a", "甲"), Plugin("b", "乙")
+    first.command(5, "甲", roles=(MEMBER,), example="5")(lambda ctx: "")
+    second.command(5, "乙", roles=(MEMBER,), example="5")(lambda ctx: "")
+    with pytest.raises(ValueError, match="命令 5 重复"):
+        Registry([first, second])
+
+
+def test_duplicate_alias_refuses_to_start():
+    first, second = Plugin("a", "甲"), Plugin("b", "乙")
+    first.command(5, "甲", aliases=("查",), example="5")(lambda ctx: "")
+    second.command(6, "乙", aliases=("查",), example="6")(lambda ctx: "")
+    with pytest.raises(ValueError, match="命令 查 重复"):
+        Registry([first, second])
+
+
+def test_alias_finds_the_command(say):
+    assert "可用命令" in say("o-a", "菜单")
+    assert "可用命令" in say("o-a", "help")
