@@ -12,10 +12,12 @@ from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_
 from .push import Pusher
 from .router import Router
 from .schema import MIGRATIONS
-from .timeutil import to_utc_text, utc_now
+from .timeutil import from_utc_text, to_utc_text, utc_now
 from .wechat_api import WeChatAPI
 
 log = logging.getLogger("teabot")
+
+TOUCH_INTERVAL_SECONDS = 300
 
 
 class App:
@@ -81,13 +83,20 @@ class App:
         return list(self.config.get(key) or []) + [o for o, r in self.extra_roles.items() if role in r]
 
     def touch(self, openid):
-        """Remember when the user last wrote to us: pushes only reach them within 48 hours of it."""
-        now = to_utc_text(utc_now())
+        """Remember when the user last wrote to us: pushes only reach them within 48 hours of it.
+
+        Written at most every few minutes per user, so the hot path does not pay an fsync for it.
+        """
+        now = utc_now()
+        user = self.user(openid)
+        if user and user["last_message_at"] and \
+                (now - from_utc_text(user["last_message_at"])).total_seconds() < TOUCH_INTERVAL_SECONDS:
+            return
         with self.store.write() as db:
             db.execute(
                 "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
-                [openid, now, now],
+                [openid, to_utc_text(now), to_utc_text(now)],
             )
 
     def provided(self, name):

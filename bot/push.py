@@ -25,6 +25,7 @@ class Pusher:
     def __init__(self, app, sender=None):
         self.app = app
         self.sender = sender
+        self.retry_delay = RETRY_DELAY_SECONDS
         self._queue = queue.Queue()
         self._thread = None
         self._start_lock = threading.Lock()
@@ -124,7 +125,7 @@ class Pusher:
                 sender(row["openid"], row["text"])
             except PushError as exc:
                 if exc.errcode == NETWORK_ERROR and attempts < MAX_ATTEMPTS:
-                    time.sleep(RETRY_DELAY_SECONDS)
+                    time.sleep(self.retry_delay)
                     continue
                 error = redact(f"{exc.errcode} {exc.errmsg}")
             except Exception as exc:

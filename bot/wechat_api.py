@@ -38,8 +38,24 @@ def redact(text):
     return _TOKEN_IN_TEXT.sub(r"\1***", str(text))
 
 
+class _RedactTokens(logging.Filter):
+    """urllib3 logs request URLs at DEBUG, and ours carry access_token in the query string."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "access_token=" in message:
+            record.msg, record.args = redact(message), ()
+        return True
+
+
+_redact_filter = _RedactTokens()
+
+
 class WeChatAPI:
     def __init__(self, config, session=None):
+        urllib3_log = logging.getLogger("urllib3.connectionpool")
+        if _redact_filter not in urllib3_log.filters:
+            urllib3_log.addFilter(_redact_filter)
         wechat = config.get("wechat") or {}
         self.api_base = str(wechat.get("api_base") or "https://api.weixin.qq.com").rstrip("/")
         self.app_id = wechat.get("app_id") or ""

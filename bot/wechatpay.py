@@ -216,6 +216,8 @@ def parse_notify(platform_keys, apiv3_key, headers, body, now=None, max_skew=MAX
     try:
         event = json.loads(body)
         resource = json.loads(decrypt_resource(apiv3_key, event["resource"]))
+        if not isinstance(event, dict) or not isinstance(resource, dict):
+            raise TypeError("not an object")
     except SignatureError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -134,3 +134,19 @@ def test_concurrent_writers_and_settlements_never_lose_or_double_count(app, memb
         grand = app.store.one("SELECT SUM(amount_fen) AS s, COUNT(*) AS n FROM expenses")
         assert (grand["s"], grand["n"]) == (sum(recorded), len(recorded))
         assert app.store.one("SELECT COUNT(*) AS n FROM expenses WHERE status = 'open'")["n"] == 0
+
+
+def test_quarter_totals_bucket_by_local_spending_date(app, say, member):
+    from bot.ledger import quarter_totals
+    a, b = member("张三"), member("王五", "研发二组")
+    today = app.now().date()
+    say(a, "1 10 本季度")
+    say(a, f"1 20 上季度 {today.replace(day=1) - __import__('datetime').timedelta(days=100)}")
+    say(b, "1 5 二组")
+    say(ADMIN, "82 研发二组")
+    rows = {(r["group_name"], r["quarter"]): r for r in quarter_totals(app.store)}
+    this_q = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    assert rows[("研发一组", this_q)]["open_fen"] == 1000
+    assert rows[("研发二组", this_q)]["settled_fen"] == 500 and rows[("研发二组", this_q)]["open_fen"] == 0
+    assert sum(r["open_fen"] + r["settled_fen"] for r in rows.values()) == 3500
+    assert "按季度" in say(ADMIN, "82")

@@ -1,0 +1,148 @@
+"""The HTTP side: a bottle app with /wechat, /healthz and the routes plugins declare, served by waitress."""
+
+import json
+import logging
+import threading
+import time
+
+import bottle
+import waitress
+
+from . import VERSION
+from .wechat import make_wechat_handler
+
+log = logging.getLogger("teabot.web")
+
+MAX_REQUEST_BODY_BYTES = 1 << 20   # waitress refuses anything larger before it reaches any route
+
+
+def _query():
+    return {key: bottle.request.query.getunicode(key, default="") or "" for key in bottle.request.query.keys()}
+
+
+def _answer(response):
+    bottle.response.status = response.status
+    bottle.response.content_type = response.content_type
+    return response.body
+
+
+def health(app):
+    """The /healthz document; 'status' is 'error' when the database cannot be read."""
+    database = {"ok": False, "path": app.store.path, "journal_mode": None}
+    try:
+        app.store.db.execute("SELECT 1").fetchone()
+        database["journal_mode"] = app.store.db.execute("PRAGMA journal_mode").fetchone()[0]
+        database["ok"] = True
+    except Exception as exc:
+        log.exception("health check: database unavailable")
+        database["error"] = type(exc).__name__
+    wechat = app.config.get("wechat") or {}
+    data = {
+        "status": "ok" if database["ok"] else "error",
+        "version": VERSION,
+        "database": database,
+        "mode": "safe" if wechat.get("encoding_aes_key") else "plaintext",
+        "token_configured": bool(wechat.get("token")),
+        "push_configured": bool(wechat.get("app_id") and wechat.get("app_secret")),
+    }
+    for plugin in app.plugins:
+        if not plugin.enabled(app.config):
+            continue
+        for hook in plugin.health_hooks:
+            try:
+                data.update(hook(app) or {})
+            except Exception:
+                log.exception("health hook %s.%s failed", plugin.name, getattr(hook, "__name__", hook))
+                data.setdefault("failed_health_hooks", []).append(plugin.name)
+    return data
+
+
+def make_wsgi(app):
+    """The bottle application for `app`."""
+    web = bottle.Bottle(catchall=True)
+    endpoint = make_wechat_handler(app)
+
+    @web.get("/wechat")
+    def wechat_check():
+        return _answer(endpoint.verify(_query()))
+
+    @web.post("/wechat")
+    def wechat_message():
+        environ = bottle.request.environ
+        return _answer(endpoint.handle(_query(), environ.get("CONTENT_LENGTH"), environ["wsgi.input"]))
+
+    @web.get("/healthz")
+    def healthz():
+        data = health(app)
+        bottle.response.status = 200 if data["status"] == "ok" else 503
+        bottle.response.content_type = "application/json; charset=utf-8"
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+    for plugin in app.plugins:
+        if not plugin.enabled(app.config):
+            continue
+        for method, path, function in plugin.routes:
+            web.route(path, method.upper(), _plugin_callback(app, function),
+                      name=f"{plugin.name}.{function.__name__}")
+
+    @web.hook("before_request")
+    def _start_clock():
+        bottle.request.environ["teabot.started"] = time.monotonic()
+
+    @web.hook("after_request")
+    def _log_request():
+        # Path only: the query string carries signatures and one-time values that logs do not need.
+        started = bottle.request.environ.get("teabot.started", time.monotonic())
+        level = logging.DEBUG if bottle.request.path == "/healthz" else logging.INFO
+        log.log(level, "%s %s -> %s (%.0f ms)", bottle.request.method, bottle.request.path,
+                bottle.response.status_code, (time.monotonic() - started) * 1000)
+
+    return web
+
+
+def _plugin_callback(app, function):
+    def callback(**url_args):
+        return function(app, **url_args)
+    callback.__name__ = function.__name__
+    return callback
+
+
+def _waitress_options(app, threads):
+    server = app.config.get("server") or {}
+    return {
+        "threads": threads,
+        "ident": "teabot",
+        "max_request_body_size": max(int(server.get("max_request_body_bytes", MAX_REQUEST_BODY_BYTES)),
+                                     int(server.get("max_body_bytes", 65536))),
+    }
+
+
+def serve(app, host, port, threads=8):
+    """Serve until interrupted (run_bot.py serve)."""
+    waitress.serve(make_wsgi(app), host=host, port=port, **_waitress_options(app, threads))
+
+
+def start_background(app, host="127.0.0.1", port=0, threads=8):
+    """Serve from a daemon thread (tests, benchmarks): returns (bound port, stop())."""
+    server = waitress.create_server(make_wsgi(app), host=host, port=port, **_waitress_options(app, threads))
+    stopping = threading.Event()
+
+    def run():
+        # Our own loop (not server.run) so that sockets are closed by the thread that polls them.
+        while not stopping.is_set() and server._map:
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        for channel in list(server._map.values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=run, name="teabot-web", daemon=True)
+    thread.start()
+
+    def stop():
+        server.task_dispatcher.shutdown(timeout=2)     # let running requests finish first
+        stopping.set()
+        thread.join(2)
+
+    return server.effective_port, stop

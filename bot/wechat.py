@@ -1,0 +1,398 @@
+"""The WeChat edge, and the only module that imports WeRoBot: signatures, safe-mode crypto, safe XML parsing,
+deduplication of WeChat's retries, and passive replies."""
+
+import base64
+import binascii
+import hmac
+import logging
+import re
+import secrets
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree
+from werobot.crypto import MessageCrypt, PrpCrypto
+from werobot.crypto.exceptions import UnvalidEncodingAESKey
+from werobot.utils import check_signature, get_signature, to_text
+
+from .router import error_reply
+from .timeutil import from_utc_text, to_utc_text, utc_now
+
+log = logging.getLogger("teabot.wechat")
+
+NON_TEXT_HINT = "目前只支持文字命令，发送 0 查看菜单"
+STALE_PROCESSING_SECONDS = 60      # a 'processing' row this old belongs to a crashed process: take it over
+RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
+KEEP_INBOUND_DAYS = 2
+_XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# --- XML ------------------------------------------------------------------------------------------------------
+
+class BadXML(ValueError):
+    """The body is not a WeChat XML message (malformed, DTD/entities, wrong root)."""
+
+
+def parse_xml(body):
+    """WeChat XML -> dict of the root's children (nested elements become dicts); DTDs and entities refused."""
+    if not body:
+        raise BadXML("empty body")
+    try:
+        root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True, forbid_entities=True,
+                                                 forbid_external=True)
+    except (ParseError, defusedxml.DefusedXmlException, ValueError, TypeError) as exc:
+        raise BadXML(f"{type(exc).__name__}: {exc}") from None
+    if root.tag != "xml":
+        raise BadXML(f"root element <{root.tag}>, expected <xml>")
+    return {child.tag: _element_value(child) for child in root}
+
+
+def _element_value(element):
+    if len(element):
+        return {child.tag: _element_value(child) for child in element}
+    return (element.text or "").strip() if element.tag != "Content" else (element.text or "")
+
+
+def _cdata(text):
+    text = _XML_INVALID_CHARS.sub("", str(text))
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def render_text_reply(to_user, from_user, content, create_time=None):
+    """A passive text reply (we render it ourselves: WeRoBot's TextReply does not escape ']]>')."""
+    return (
+        f"<xml><ToUserName>{_cdata(to_user)}</ToUserName><FromUserName>{_cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{int(create_time or time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{_cdata(content)}</Content></xml>"
+    )
+
+
+# --- safe-mode crypto -----------------------------------------------------------------------------------------
+
+class BadSignature(Exception):
+    """msg_signature does not match: not from WeChat (or the token is wrong)."""
+
+
+class DecryptError(ValueError):
+    """The signature was right but the ciphertext does not decrypt to a message for our app id."""
+
+
+class _FixedRandomPrp(PrpCrypto):
+    """PrpCrypto with a chosen 16-byte prefix: deterministic ciphertexts for the published test vectors."""
+
+    def __init__(self, key, random16):
+        super().__init__(key)
+        self._random16 = random16
+
+    def get_random_string(self):
+        return self._random16
+
+
+class SafeModeCrypto:
+    """WeChat's message crypto (AES-256-CBC, IV = key[:16], PKCS#7 to 32 bytes) on top of WeRoBot's MessageCrypt,
+    with the checks WeRoBot skips: constant-time signature compare, padding, length and app id validation."""
+
+    def __init__(self, token, encoding_aes_key, app_id):
+        try:
+            self._key = base64.b64decode((encoding_aes_key or "") + "=", validate=True)
+            self._message_crypt = MessageCrypt(token, encoding_aes_key, app_id)
+        except (UnvalidEncodingAESKey, binascii.Error, ValueError):
+            raise ValueError("wechat.encoding_aes_key 无效：必须是 43 位字母数字") from None
+        self.token = token
+        self.app_id = app_id
+
+    def signature(self, timestamp, nonce, encrypt):
+        return get_signature(self.token, str(timestamp), str(nonce), encrypt)
+
+    def decrypt(self, timestamp, nonce, msg_signature, encrypt):
+        """Check msg_signature, then decrypt: the XML text. Raises BadSignature or DecryptError."""
+        expected = self.signature(timestamp, nonce, encrypt)
+        if not msg_signature or not hmac.compare_digest(expected, str(msg_signature)):
+            raise BadSignature()
+        return self.decrypt_body(encrypt)
+
+    def decrypt_body(self, encrypt):
+        try:
+            ciphertext = base64.b64decode(encrypt, validate=True)
+        except (binascii.Error, ValueError):
+            raise DecryptError("Encrypt is not base64") from None
+        if not ciphertext or len(ciphertext) % 32 != 0:
+            raise DecryptError("ciphertext length is not a multiple of 32")
+        decryptor = self._message_crypt.prp_crypto.cipher.decryptor()
+        plain = decryptor.update(ciphertext) + decryptor.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
+            raise DecryptError("bad padding (wrong EncodingAESKey?)")
+        content = plain[16:-pad]
+        if len(content) < 4:
+            raise DecryptError("too short")
+        (length,) = struct.unpack(">I", content[:4])
+        if 4 + length > len(content):
+            raise DecryptError("length field beyond the data")
+        from_app_id = content[4 + length:]
+        if not hmac.compare_digest(from_app_id, self.app_id.encode("utf-8")):
+            raise DecryptError("message is for another app id")
+        try:
+            return content[4:4 + length].decode("utf-8")
+        except UnicodeDecodeError:
+            raise DecryptError("plaintext is not UTF-8") from None
+
+    def encrypt_body(self, text, random16=None):
+        """The base64 Encrypt value for `text`; random16 fixes the random prefix (tests only)."""
+        prp = self._message_crypt.prp_crypto if random16 is None else _FixedRandomPrp(self._key, random16)
+        return to_text(prp.encrypt(text, self.app_id))
+
+    def encrypted_reply(self, xml, nonce, timestamp=None):
+        """Our reply wrapped as WeChat expects in safe mode (Encrypt, MsgSignature, TimeStamp, Nonce)."""
+        return self._message_crypt.encrypt_message(xml, timestamp=str(timestamp or int(time.time())),
+                                                   nonce=str(nonce or secrets.token_hex(5)))
+
+
+# --- deduplication of WeChat's retries ------------------------------------------------------------------------
+
+class Inbound:
+    """At most one computation per dedupe key; retries (even concurrent ones) get the same stored reply."""
+
+    def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
+        self.store = store
+        self.wait_seconds = wait_seconds
+        self.stale_seconds = stale_seconds
+        self._events = {}
+        self._lock = threading.Lock()
+        self._last_prune = 0.0
+
+    def once(self, key, openid, compute):
+        """compute() for the first arrival of `key`; a retry waits for and returns the same reply ('' if the
+        first is still running after the wait: WeChat will retry again and the stored reply will be there)."""
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            claimed, row = self._claim(key, openid)
+            if claimed:
+                return self._run(key, compute)
+            state, reply = row
+            if state == "done":
+                log.info("retry of %s answered with the stored reply", key)
+                return reply or ""
+            row = self._wait(key, deadline)
+            if row is None:
+                continue                      # the first attempt failed and let go: compute it ourselves
+            state, reply = row
+            if state == "done":
+                log.info("retry of %s answered with the stored reply after waiting", key)
+                return reply or ""
+            log.warning("%s still processing after %.1fs; answering success so WeChat retries", key,
+                        self.wait_seconds)
+            return ""
+
+    def _claim(self, key, openid):
+        now = utc_now()
+        self._prune(now)
+        with self.store.write() as db:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO inbound (dedupe_key, openid, received_at, state) VALUES (?, ?, ?, 'processing')",
+                [key, openid, to_utc_text(now)],
+            ).rowcount
+            if inserted == 1:
+                self._register(key)           # before COMMIT: any retry that sees the row finds the event
+                return True, None
+            state, reply, received_at = db.execute(
+                "SELECT state, reply, received_at FROM inbound WHERE dedupe_key = ?", [key]).fetchone()
+            if state == "processing" and now - from_utc_text(received_at) > timedelta(seconds=self.stale_seconds):
+                db.execute("UPDATE inbound SET received_at = ?, openid = ? WHERE dedupe_key = ?",
+                           [to_utc_text(now), openid, key])
+                self._register(key)
+                log.warning("taking over %s, stuck in 'processing' since %s", key, received_at)
+                return True, None
+            return False, (state, reply)
+
+    def _register(self, key):
+        with self._lock:
+            self._events[key] = threading.Event()
+
+    def _run(self, key, compute):
+        try:
+            reply = compute() or ""
+        except Exception:
+            error_id = secrets.token_hex(3)
+            log.exception("handling %s failed, error id %s", key, error_id)
+            try:
+                with self.store.write() as db:   # let a retry try again
+                    db.execute("DELETE FROM inbound WHERE dedupe_key = ? AND state = 'processing'", [key])
+            except Exception:
+                log.exception("could not release %s", key)
+            self._release(key)
+            return error_reply(error_id)
+        try:
+            with self.store.write() as db:
+                db.execute("UPDATE inbound SET state = 'done', reply = ? WHERE dedupe_key = ?", [reply, key])
+        except Exception:
+            log.exception("could not store the reply of %s", key)
+        self._release(key)
+        return reply
+
+    def _release(self, key):
+        with self._lock:
+            event = self._events.pop(key, None)
+        if event:
+            event.set()
+
+    def _wait(self, key, deadline):
+        """(state, reply) once done or at the deadline; None if the row disappeared (first attempt failed)."""
+        with self._lock:
+            event = self._events.get(key)
+        while True:
+            remaining = deadline - time.monotonic()
+            if event is not None:
+                event.wait(max(0.0, min(0.1, remaining)))
+            else:
+                time.sleep(max(0.0, min(0.05, remaining)))   # the first attempt runs in another process
+            row = self.store.db.execute("SELECT state, reply FROM inbound WHERE dedupe_key = ?", [key]).fetchone()
+            if row is None or row[0] == "done" or time.monotonic() >= deadline:
+                return row
+
+    def _prune(self, now):
+        if time.monotonic() - self._last_prune < 3600:
+            return
+        self._last_prune = time.monotonic()
+        try:
+            with self.store.write() as db:
+                db.execute("DELETE FROM inbound WHERE state = 'done' AND received_at < ?",
+                           [to_utc_text(now - timedelta(days=KEEP_INBOUND_DAYS))])
+        except Exception:
+            log.exception("could not prune old inbound rows")
+
+
+# --- the endpoint ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Response:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def _refuse(status, why):
+    log.warning("wechat request refused (%s): %s", status, why)
+    return Response(status, {400: "bad request", 403: "forbidden", 413: "request body too large"}[status])
+
+
+class WeChatEndpoint:
+    """GET /wechat (URL check) and POST /wechat (messages), independent of the web framework."""
+
+    def __init__(self, app):
+        self.app = app
+        wechat = app.config.get("wechat") or {}
+        self.token = wechat.get("token") or ""
+        self.max_skew = int(wechat.get("max_clock_skew_seconds", 300))
+        self.max_body = int((app.config.get("server") or {}).get("max_body_bytes", 65536))
+        aes_key = wechat.get("encoding_aes_key") or ""
+        self.crypto = SafeModeCrypto(self.token, aes_key, wechat.get("app_id") or "") if aes_key else None
+        self.inbound = Inbound(app.store)
+        self._warned_no_token = False
+
+    @property
+    def mode(self):
+        return "safe" if self.crypto else "plaintext"
+
+    def _check_query(self, query):
+        """None if the request carries a valid, fresh signature; else the refusal."""
+        if not self.token:
+            if not self._warned_no_token:
+                self._warned_no_token = True
+                log.warning("wechat.token 未设置：/wechat 拒绝所有请求")
+            return Response(403, "forbidden")
+        timestamp, nonce, signature = query.get("timestamp", ""), query.get("nonce", ""), query.get("signature", "")
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError:
+            return _refuse(403, "timestamp missing or not a number")
+        if skew > self.max_skew:
+            return _refuse(403, f"timestamp {skew:.0f}s away from now")
+        if not check_signature(self.token, timestamp, nonce, signature) or not hmac.compare_digest(
+                get_signature(self.token, timestamp, nonce), signature):
+            return _refuse(403, "bad signature")
+        return None
+
+    def verify(self, query):
+        """The URL check: echo `echostr` when the signature is right."""
+        refusal = self._check_query(query)
+        if refusal:
+            return refusal
+        return Response(200, query.get("echostr", ""))
+
+    def handle(self, query, content_length, stream):
+        """A message POST: query parameters, the Content-Length header (or None) and the body stream."""
+        refusal = self._check_query(query)
+        if refusal:
+            return refusal
+        try:
+            declared = int(content_length) if content_length not in (None, "") else None
+        except ValueError:
+            return _refuse(400, "Content-Length is not a number")
+        if declared is not None and declared > self.max_body:
+            return _refuse(413, f"Content-Length {declared} > {self.max_body}")
+        body = stream.read(self.max_body + 1 if declared is None else min(declared, self.max_body + 1))
+        if len(body) > self.max_body:
+            return _refuse(413, f"body over {self.max_body} bytes")
+        try:
+            message = parse_xml(body)
+        except BadXML as exc:
+            return _refuse(400, f"XML refused: {exc}")
+        if self.crypto:
+            if query.get("encrypt_type") != "aes":
+                return _refuse(403, "safe mode is configured but the message is not encrypted")
+            encrypt = message.get("Encrypt")
+            if not isinstance(encrypt, str) or not encrypt:
+                return _refuse(400, "no <Encrypt> in a safe-mode message")
+            try:
+                plaintext = self.crypto.decrypt(query.get("timestamp"), query.get("nonce"),
+                                                query.get("msg_signature", ""), encrypt)
+                message = parse_xml(plaintext.encode("utf-8"))
+            except BadSignature:
+                return _refuse(403, "bad msg_signature")
+            except DecryptError as exc:
+                return _refuse(400, f"cannot decrypt: {exc} (check encoding_aes_key and app_id)")
+            except BadXML as exc:
+                return _refuse(400, f"decrypted XML refused: {exc}")
+        elif query.get("encrypt_type") == "aes":
+            log.error("received an encrypted message but wechat.encoding_aes_key is not set")
+            return Response(200, "success")
+        openid, our_id = message.get("FromUserName"), message.get("ToUserName")
+        if not isinstance(openid, str) or not openid or not isinstance(message.get("MsgType"), str):
+            return _refuse(400, "message without FromUserName or MsgType")
+        reply = self.reply_for(message)
+        if not reply:
+            return Response(200, "success")
+        xml = render_text_reply(openid, our_id if isinstance(our_id, str) else "", reply)
+        if self.crypto:
+            xml = self.crypto.encrypted_reply(xml, nonce=query.get("nonce"))
+        return Response(200, xml, "application/xml; charset=utf-8")
+
+    def reply_for(self, message):
+        """The reply text for a parsed message, computed once per MsgId (events: FromUserName:CreateTime)."""
+        openid = message["FromUserName"]
+        msg_type = message["MsgType"].lower()
+        msg_id = message.get("MsgId") if isinstance(message.get("MsgId"), str) else ""
+        key = msg_id if msg_type != "event" and msg_id else f"{openid}:{message.get('CreateTime', '')}"
+        log.info("wechat %s from %s (key %s)", msg_type, openid, key)
+        return self.inbound.once(key, openid, lambda: self._answer(openid, msg_type, msg_id, message))
+
+    def _answer(self, openid, msg_type, msg_id, message):
+        if msg_type == "text":
+            content = message.get("Content")
+            return self.app.handle_text(openid, content if isinstance(content, str) else "", msg_id or None)
+        if msg_type == "event":
+            event = message.get("Event")
+            return self.app.handle_event(openid, event.lower() if isinstance(event, str) else "", message)
+        self.app.touch(openid)         # any message opens the 48-hour push window
+        return NON_TEXT_HINT
+
+
+def make_wechat_handler(app):
+    """The /wechat endpoint for an app (bot.web wires it to bottle)."""
+    return WeChatEndpoint(app)
