@@ -447,8 +447,9 @@ def check(config):
             problems.append(f"plugins.export.{key} 必须是正整数")
     if conf.get("mail_to") and not (conf.get("smtp") or {}).get("host"):
         problems.append("设置了 plugins.export.mail_to，但没有 plugins.export.smtp.host")
-    password_env = (conf.get("smtp") or {}).get("password_env")
-    if password_env and password_env not in os.environ:
+    smtp = conf.get("smtp") or {}
+    password_env = smtp.get("password_env")
+    if conf.get("mail_to") and smtp.get("user") and password_env and password_env not in os.environ:
         problems.append(f"plugins.export.smtp.password_env 指向的环境变量 {password_env} 未设置")
     return problems
 
