@@ -14,6 +14,7 @@ from .wechat import make_wechat_handler
 log = logging.getLogger("teabot.web")
 
 MAX_REQUEST_BODY_BYTES = 1 << 20   # waitress refuses anything larger before it reaches any route
+CONNECTION_LIMIT = 1000            # open connections waitress accepts (server.connection_limit)
 
 
 def _query():
@@ -112,6 +113,9 @@ def _waitress_options(app, threads):
     return {
         "threads": threads,
         "ident": "teabot",
+        # waitress stops accept()ing at 100 open connections (its default): keep-alive clients beyond that
+        # would wait in the kernel's queue unserved.
+        "connection_limit": int(server.get("connection_limit", CONNECTION_LIMIT)),
         "max_request_body_size": max(int(server.get("max_request_body_bytes", MAX_REQUEST_BODY_BYTES)),
                                      int(server.get("max_body_bytes", 65536))),
     }

@@ -21,7 +21,7 @@ from werobot.crypto.exceptions import UnvalidEncodingAESKey
 from werobot.utils import check_signature, get_signature, to_text
 
 from .router import error_reply
-from .timeutil import from_utc_text, to_utc_text, utc_now
+from .timeutil import to_utc_text, utc_now
 
 log = logging.getLogger("teabot.wechat")
 
@@ -155,105 +155,118 @@ class SafeModeCrypto:
 
 # --- deduplication of WeChat's retries ------------------------------------------------------------------------
 
+class _GroupCommit:
+    """Rows from concurrent requests written in one transaction: one fsync'd COMMIT for all of them (group
+    commit), and each caller returns only once the COMMIT holding its row is done."""
+
+    def __init__(self, store, sql):
+        self.store = store
+        self.sql = sql
+        self._cond = threading.Condition()
+        self._pending = []
+        self._queued = 0          # rows handed in so far
+        self._committed = 0       # rows whose transaction has finished (committed, or failed and logged)
+        self._flushing = False
+
+    def write(self, params):
+        with self._cond:
+            self._queued += 1
+            mine = self._queued
+            self._pending.append(params)
+            while self._committed < mine:
+                if self._flushing:           # a leader is writing an earlier batch: ours goes in the next one
+                    self._cond.wait()
+                    continue
+                batch, self._pending, last = self._pending, [], self._queued
+                self._flushing = True
+                self._cond.release()
+                try:
+                    with self.store.write() as db:
+                        db.conn.executemany(self.sql, batch)
+                except Exception:
+                    log.exception("could not store %d inbound row(s)", len(batch))
+                finally:
+                    self._cond.acquire()
+                    self._flushing = False
+                    self._committed = last
+                    self._cond.notify_all()
+
+
+class _Flight:
+    __slots__ = ("event", "reply")
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.reply = None
+
+
 class Inbound:
-    """At most one computation per dedupe key; retries (even concurrent ones) get the same stored reply."""
+    """At most one computation per dedupe key; retries (even concurrent ones) get the same reply.
+
+    One fsync'd write per message, shared by concurrent messages: a key being computed is claimed in memory
+    (one server process per database), and the reply is stored once, after the computation and before it is
+    sent (group commit), so every reply WeChat received is on disk. A crash in between only means WeChat's
+    retry computes again, which commands that change data make harmless by recording the MsgId themselves
+    (expenses.source_msg_id, settlements.source_msg_id).
+    """
 
     def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
         self.store = store
         self.wait_seconds = wait_seconds
-        self.stale_seconds = stale_seconds
-        self._events = {}
+        self.stale_seconds = stale_seconds    # kept for callers; 'processing' rows are no longer written
+        self._flights = {}
         self._lock = threading.Lock()
         self._last_prune = 0.0
+        self._replies = _GroupCommit(store, (
+            "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) VALUES (?, ?, ?, 'done', ?) "
+            "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply"))
 
     def once(self, key, openid, compute):
         """compute() for the first arrival of `key`; a retry waits for and returns the same reply ('' if the
         first is still running after the wait: WeChat will retry again and the stored reply will be there)."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            claimed, row = self._claim(key, openid)
+            with self._lock:
+                flight = self._flights.get(key)
+                if flight is None:
+                    flight = self._flights[key] = _Flight()
+                    claimed = True
+                else:
+                    claimed = False
             if claimed:
-                return self._run(key, compute)
-            state, reply = row
-            if state == "done":
+                return self._run(key, openid, flight, compute)
+            if not flight.event.wait(max(0.0, deadline - time.monotonic())):
+                log.warning("%s still processing after %.1fs; answering success so WeChat retries", key,
+                            self.wait_seconds)
+                return ""
+            if flight.reply is not None:
+                log.info("retry of %s answered with the reply of the first attempt", key)
+                return flight.reply
+            # the first attempt failed and let go: try ourselves
+
+    def _run(self, key, openid, flight, compute):
+        try:
+            row = self.store.db.conn.execute(
+                "SELECT reply FROM inbound WHERE dedupe_key = ? AND state = 'done'", [key]).fetchone()
+            if row is not None:
                 log.info("retry of %s answered with the stored reply", key)
-                return reply or ""
-            row = self._wait(key, deadline)
-            if row is None:
-                continue                      # the first attempt failed and let go: compute it ourselves
-            state, reply = row
-            if state == "done":
-                log.info("retry of %s answered with the stored reply after waiting", key)
-                return reply or ""
-            log.warning("%s still processing after %.1fs; answering success so WeChat retries", key,
-                        self.wait_seconds)
-            return ""
-
-    def _claim(self, key, openid):
-        now = utc_now()
-        self._prune(now)
-        with self.store.write() as db:
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO inbound (dedupe_key, openid, received_at, state) VALUES (?, ?, ?, 'processing')",
-                [key, openid, to_utc_text(now)],
-            ).rowcount
-            if inserted == 1:
-                self._register(key)           # before COMMIT: any retry that sees the row finds the event
-                return True, None
-            state, reply, received_at = db.execute(
-                "SELECT state, reply, received_at FROM inbound WHERE dedupe_key = ?", [key]).fetchone()
-            if state == "processing" and now - from_utc_text(received_at) > timedelta(seconds=self.stale_seconds):
-                db.execute("UPDATE inbound SET received_at = ?, openid = ? WHERE dedupe_key = ?",
-                           [to_utc_text(now), openid, key])
-                self._register(key)
-                log.warning("taking over %s, stuck in 'processing' since %s", key, received_at)
-                return True, None
-            return False, (state, reply)
-
-    def _register(self, key):
-        with self._lock:
-            self._events[key] = threading.Event()
-
-    def _run(self, key, compute):
-        try:
-            reply = compute() or ""
-        except Exception:
-            error_id = secrets.token_hex(3)
-            log.exception("handling %s failed, error id %s", key, error_id)
+                flight.reply = row[0] or ""
+                return flight.reply
             try:
-                with self.store.write() as db:   # let a retry try again
-                    db.execute("DELETE FROM inbound WHERE dedupe_key = ? AND state = 'processing'", [key])
+                reply = compute() or ""
             except Exception:
-                log.exception("could not release %s", key)
-            self._release(key)
-            return error_reply(error_id)
-        try:
-            with self.store.write() as db:
-                db.execute("UPDATE inbound SET state = 'done', reply = ? WHERE dedupe_key = ?", [reply, key])
-        except Exception:
-            log.exception("could not store the reply of %s", key)
-        self._release(key)
-        return reply
-
-    def _release(self, key):
-        with self._lock:
-            event = self._events.pop(key, None)
-        if event:
-            event.set()
-
-    def _wait(self, key, deadline):
-        """(state, reply) once done or at the deadline; None if the row disappeared (first attempt failed)."""
-        with self._lock:
-            event = self._events.get(key)
-        while True:
-            remaining = deadline - time.monotonic()
-            if event is not None:
-                event.wait(max(0.0, min(0.1, remaining)))
-            else:
-                time.sleep(max(0.0, min(0.05, remaining)))   # the first attempt runs in another process
-            row = self.store.db.execute("SELECT state, reply FROM inbound WHERE dedupe_key = ?", [key]).fetchone()
-            if row is None or row[0] == "done" or time.monotonic() >= deadline:
-                return row
+                error_id = secrets.token_hex(3)
+                log.exception("handling %s failed, error id %s", key, error_id)
+                return error_reply(error_id)     # nothing stored: a retry computes again
+            now = utc_now()
+            self._replies.write([key, openid, to_utc_text(now), reply])
+            flight.reply = reply
+            self._prune(now)
+            return reply
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.event.set()
 
     def _prune(self, now):
         if time.monotonic() - self._last_prune < 3600:

@@ -1,0 +1,63 @@
+"""Dedupe of WeChat retries with one group-committed write per message (bot.wechat.Inbound)."""
+
+import sqlite3
+import threading
+
+from bot.app import App
+from bot.wechat import Inbound
+
+
+def _stored(path, key):
+    """The inbound row as another process would see it (a fresh connection)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT state, reply FROM inbound WHERE dedupe_key = ?", [key]).fetchone()
+    finally:
+        conn.close()
+
+
+def test_reply_is_on_disk_before_it_is_returned(config):
+    app = App(config).setup()
+    inbound = Inbound(app.store)
+    assert inbound.once("m1", "o-user", lambda: "答复一") == "答复一"
+    assert _stored(config["database"], "m1") == ("done", "答复一")
+
+
+def test_concurrent_messages_each_store_their_own_reply_once(config):
+    app = App(config).setup()
+    inbound = Inbound(app.store)
+    count = 24
+    barrier = threading.Barrier(count)
+    results, computed = {}, []
+
+    def one(i):
+        barrier.wait()
+        results[i] = inbound.once(f"k{i}", f"o-{i}", lambda: computed.append(i) or f"reply {i}")
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert results == {i: f"reply {i}" for i in range(count)}
+    assert sorted(computed) == list(range(count))
+    rows = app.store.query("SELECT dedupe_key, openid, state, reply FROM inbound ORDER BY dedupe_key")
+    assert sorted((r["dedupe_key"], r["openid"], r["state"], r["reply"]) for r in rows) == sorted(
+        (f"k{i}", f"o-{i}", "done", f"reply {i}") for i in range(count))
+
+
+def test_a_restarted_process_answers_a_retry_from_the_stored_reply(config):
+    app = App(config).setup()
+    Inbound(app.store).once("m2", "o-user", lambda: "第一次的答复")
+    restarted = Inbound(App(config).setup().store)
+    assert restarted.once("m2", "o-user", lambda: "computed again") == "第一次的答复"
+
+
+def test_failed_computation_stores_nothing_so_a_retry_computes(config):
+    app = App(config).setup()
+    inbound = Inbound(app.store)
+
+    def boom():
+        raise RuntimeError("disk on fire")
+    assert inbound.once("m3", "o-user", boom).startswith("出错了（编号 ")
+    assert _stored(config["database"], "m3") is None
+    assert inbound.once("m3", "o-user", lambda: "好了") == "好了"
