@@ -63,13 +63,14 @@ class App:
     def group(self, group_id):
         return self.store.one("SELECT * FROM groups WHERE id = :g", {"g": group_id})
 
-    def roles_of(self, openid):
+    def roles_of(self, openid, user=None):
+        """The roles of a user; pass the users row if you already read it."""
         roles = set(self.extra_roles.get(openid, ()))
         if openid in (self.config.get("admins") or []):
             roles.add(ADMIN)
         if openid in (self.config.get("finance") or []):
             roles.add(FINANCE)
-        user = self.user(openid)
+        user = self.user(openid) if user is None else user
         if user and user["status"] == "member":
             roles.add(MEMBER)
         elif user and user["status"] == "pending":

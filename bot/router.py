@@ -50,14 +50,14 @@ class Router:
         text = normalise(text)
         head, rest = split_command(text)
         command = app.registry.find(head) if head else None
-        roles = app.roles_of(openid)
+        user = app.user(openid)
+        roles = app.roles_of(openid, user or {})
         if command is None:
             return app.menu(openid, roles, prefix="" if not text else f"没有“{head}”这个命令。\n")
         if not command.plugin.enabled(app.config):
             return f"“{command.name}”功能已关闭，请联系管理员。"
         if not command.allowed(roles):
             return self._not_allowed(command, roles)
-        user = app.user(openid)
         ctx = Context(
             app=app, openid=openid, roles=roles, user=user,
             group=app.group(user["group_id"]) if user and user.get("group_id") else None,
