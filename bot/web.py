@@ -123,6 +123,8 @@ def _waitress_options(app, threads):
 
 def serve(app, host, port, threads=8):
     """Serve until interrupted (run_bot.py serve)."""
+    # waitress warns "Task queue depth is N" for every queued request: noise (and cost) exactly under load.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(make_wsgi(app), host=host, port=port, **_waitress_options(app, threads))
 
 

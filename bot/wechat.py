@@ -392,7 +392,7 @@ class WeChatEndpoint:
         msg_type = message["MsgType"].lower()
         msg_id = message.get("MsgId") if isinstance(message.get("MsgId"), str) else ""
         key = msg_id if msg_type != "event" and msg_id else f"{openid}:{message.get('CreateTime', '')}"
-        log.info("wechat %s from %s (key %s)", msg_type, openid, key)
+        log.debug("wechat %s from %s (key %s)", msg_type, openid, key)
         return self.inbound.once(key, openid, lambda: self._answer(openid, msg_type, msg_id, message))
 
     def _answer(self, openid, msg_type, msg_id, message):

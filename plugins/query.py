@@ -42,6 +42,7 @@ def my_status(ctx):
         when = f"，{local_text(last['created_at'], ctx.tz, '%Y-%m-%d')}" if last else ""
         lines.append(f"已报销 {totals['settled_count']} 笔，合计 {format_fen(totals['settled_fen'])} 元"
                      f"（最近一次结算 #{totals['last_settlement_id']}{when}）")
+    lines.append(f"你的 openid：{ctx.openid}（管理员配置 admins / finance 时要用）")
     return "\n".join(lines)
 
 
