@@ -1,5 +1,7 @@
 """APScheduler wiring: one background scheduler in the configured timezone, started by `serve` only."""
 
+import logging
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
 
@@ -13,6 +15,8 @@ def make_scheduler(app):
 
 def start(app):
     """Create and start the scheduler, attach it to the app, then let plugins add their jobs."""
+    # APScheduler logs two INFO lines per run; minute-by-minute sweeps would drown the log. Failures still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = make_scheduler(app)
     app.scheduler = scheduler
     scheduler.start()
