@@ -17,6 +17,29 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def seed_ledger(conn, rows, teams=50, members=1000):
+    """Insert `members` members over group ids 1..`teams` and `rows` expenses (a third settled), in one commit."""
+    rng = random.Random(1)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO users (openid, name, group_id, status, created_at) VALUES (?, ?, ?, 'member', ?)",
+                     [(f"o-{i}", f"组员{i}", i % teams + 1, "2026-01-01T00:00:00.000000+00:00")
+                      for i in range(members)])
+    batch = []
+    for i in range(rows):
+        user = i % members
+        batch.append((f"o-{user}", user % teams + 1, rng.randint(100, 50000), "下午茶 奶茶与水果",
+                      f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}", f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}T07:30:00.000000+00:00",
+                      "settled" if i % 3 == 0 else "open"))
+        if len(batch) == 50000:
+            conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, status) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            batch = []
+    if batch:
+        conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, status) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    conn.execute("COMMIT")
+
+
 def one(rows):
     sys.path.insert(0, ROOT)
     from bot.app import App
@@ -28,25 +51,7 @@ def one(rows):
     config.update(database=os.path.join(folder, "teabot.db"), exports_dir=os.path.join(folder, "exports"),
                   groups=[f"研发{i:02d}组" for i in range(50)])
     app = App(config, sender=lambda openid, text: None).setup()
-    conn = app.store.db.conn
-    rng = random.Random(1)
-    conn.execute("BEGIN")
-    conn.executemany("INSERT INTO users (openid, name, group_id, status, created_at) VALUES (?, ?, ?, 'member', ?)",
-                     [(f"o-{i}", f"组员{i}", i % 50 + 1, "2026-01-01T00:00:00.000000+00:00") for i in range(1000)])
-    batch = []
-    for i in range(rows):
-        user = i % 1000
-        batch.append((f"o-{user}", user % 50 + 1, rng.randint(100, 50000), "下午茶 奶茶与水果",
-                      f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}", f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}T07:30:00.000000+00:00",
-                      "settled" if i % 3 == 0 else "open"))
-        if len(batch) == 50000:
-            conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, status) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-            batch = []
-    if batch:
-        conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, status) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-    conn.execute("COMMIT")
+    seed_ledger(app.store.db.conn, rows)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     row = export.run_report(app)

@@ -328,3 +328,39 @@ def test_cli_export_refuses_a_future_date(tmp_path, app):
     result = subprocess.run([sys.executable, "run_bot.py", "--config", str(config_file), "export", "--date", tomorrow],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "还没到" in result.stderr
+
+
+def _config_file(tmp_path, app):
+    path = tmp_path / "teabot.yaml"
+    path.write_text(yaml.safe_dump({"database": app.config["database"], "exports_dir": app.config["exports_dir"],
+                                    "groups": ["研发一组", "研发二组"]}, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_in_server_report_is_written_by_a_child_process_and_recorded_here(ledger, config, tmp_path, sent,
+                                                                          monkeypatch):
+    config["_path"] = _config_file(tmp_path, ledger)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the workbook must not be written in the server process")
+    monkeypatch.setattr(export, "write_workbook", not_here)
+    ledger.handle_text(FINANCE, "86")
+    export.join_background(ledger)
+    ledger.pusher.flush(5)
+    row = ledger.store.one("SELECT * FROM exports WHERE kind = 'report'")
+    assert (row["state"], row["rows"], row["total_fen"]) == ("done", 5, db_total(ledger, "status != 'void'"))
+    assert row["sha256"] == hashlib.sha256(Path(row["path"]).read_bytes()).hexdigest()
+    book = openpyxl.load_workbook(row["path"], read_only=True)
+    assert sum(1 for _ in book["明细"].iter_rows()) >= 6       # header + 5 expenses (+ totals)
+    book.close()
+    assert any(openid == FINANCE and "已生成：5 笔" in text for openid, text in sent)
+
+
+def test_a_failing_report_child_marks_the_run_failed_and_tells_the_requester(app, config, tmp_path, sent):
+    config["_path"] = _config_file(tmp_path, app)
+    day = app.now().date()
+    Path(export.report_path(app, day)).mkdir(parents=True)      # a folder where the file should go: replace fails
+    row = export.run_report(app, day, requested_by=ADMIN)
+    app.pusher.flush(5)
+    assert row["state"] == "failed" and "报表子进程退出码 1" in row["error"]
+    assert any(openid == ADMIN and "生成失败" in text for openid, text in sent)
