@@ -15,10 +15,8 @@ figure checked). Target (issue 4): p99 <= 100 ms during the export. Exit status:
 import argparse
 import http.client
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -88,28 +86,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (default 8)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
     args = parser.parse_args(argv)
-    for tool in ("wrk", "taskset"):
-        if not shutil.which(tool):
-            print(f"{tool} not found", file=sys.stderr)
-            return 2
-    if (os.cpu_count() or 1) < 2:
-        print("needs 2 cores: the server on core 0, wrk on core 1", file=sys.stderr)
-        return 2
-    os.sched_setaffinity(0, {int(bw.LOAD_CORE)})
-    workdir = tempfile.mkdtemp(prefix="teabot-bench-export-")
-    servers = []
-    try:
-        return _bench(args, workdir, servers)
-    except bw.SetupError as exc:
-        print(f"benchmark setup failed: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        for server in servers:
-            server.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    return bw.run_pinned(args, _bench, "teabot-bench-export-")
 
 
 def _bench(args, workdir, servers):

@@ -307,6 +307,12 @@ def main(argv=None):
     parser.add_argument("--kill-duration", type=int, default=8, help="seconds of the kill -9 run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
     args = parser.parse_args(argv)
+    return run_pinned(args, _bench, "teabot-bench-")
+
+
+def run_pinned(args, bench, prefix):
+    """Check the tools, pin this driver to the load core, run bench(args, workdir, servers) in a temporary
+    folder, and always stop the servers it started; exit status 2 when setup fails."""
     for tool in ("wrk", "taskset"):
         if not shutil.which(tool):
             print(f"{tool} not found (apt-get install -y {'wrk' if tool == 'wrk' else 'util-linux'})",
@@ -316,10 +322,10 @@ def main(argv=None):
         print("needs 2 cores: the server on core 0, wrk on core 1", file=sys.stderr)
         return 2
     os.sched_setaffinity(0, {int(LOAD_CORE)})     # this driver stays off the server's core too
-    workdir = tempfile.mkdtemp(prefix="teabot-bench-")
+    workdir = tempfile.mkdtemp(prefix=prefix)
     servers = []
     try:
-        return _bench(args, workdir, servers)
+        return bench(args, workdir, servers)
     except SetupError as exc:
         print(f"benchmark setup failed: {exc}", file=sys.stderr)
         return 2
