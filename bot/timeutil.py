@@ -28,6 +28,13 @@ def local_text(utc_text, tz, fmt="%Y-%m-%d %H:%M"):
     return local(from_utc_text(utc_text), tz).strftime(fmt)
 
 
+def local_naive(utc_text, tz):
+    """Stored UTC text -> local wall time without tzinfo, as Excel shows it (Excel has no time zones)."""
+    if not utc_text:
+        return None
+    return local(from_utc_text(utc_text), tz).replace(tzinfo=None)
+
+
 def quarter_of(day):
     """date(2026, 11, 22) -> '2026Q4'."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"

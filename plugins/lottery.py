@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.db import audit
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
-from bot.timeutil import from_utc_text, local_text, to_utc_text, utc_now
+from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 
 from ._lottery_draw import commitment, draw_winners, new_seed
 
@@ -599,7 +599,7 @@ def lottery_sheet(app, *_, **__):
     """
     def rows():
         for row in app.store.query("SELECT * FROM lotteries WHERE state = 'OPENED' ORDER BY id"):
-            drawn_at = from_utc_text(row["drawn_at"]).astimezone(app.tz).replace(tzinfo=None)
+            drawn_at = local_naive(row["drawn_at"], app.tz)
             won = winners(app.store, row["id"])
             people = app.store.query(
                 """SELECT w.openid, u.name, g.name AS group_name FROM lottery_winners w

@@ -16,7 +16,7 @@ from bot import wechatpay
 from bot.db import audit
 from bot.money import format_fen, looks_like_amount, parse_amount
 from bot.plugin import ADMIN, FINANCE, MEMBER, ArgError, Plugin, Refusal
-from bot.timeutil import from_utc_text, local_text, to_utc_text, utc_now
+from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 
 log = logging.getLogger("teabot.pay")
 
@@ -694,10 +694,6 @@ def payments_overview(ctx):
 REPORT_HEADER = ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号"]
 
 
-def _local_naive(app, utc_text):
-    return from_utc_text(utc_text).astimezone(app.tz).replace(tzinfo=None) if utc_text else None
-
-
 @plugin.provide("report_sheet")
 def report_sheet(app, *_, start=None, end=None, **__):
     """Every payment as a sheet for the export (which passes the report day: ignored, the sheet is the complete
@@ -718,7 +714,7 @@ def report_sheet(app, *_, start=None, end=None, **__):
         "title": "付款记录",
         "header": list(REPORT_HEADER),
         "rows": [[r["out_trade_no"], r["name"], r["group_name"], r["amount_fen"], r["note"], STATUS_LABEL[r["status"]],
-                  _local_naive(app, r["created_at"]), _local_naive(app, r["paid_at"]), r["transaction_id"] or ""]
+                  local_naive(r["created_at"], app.tz), local_naive(r["paid_at"], app.tz), r["transaction_id"] or ""]
                  for r in rows],
         "money_columns": [3],
         "datetime_columns": [6, 7],
