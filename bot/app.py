@@ -63,6 +63,18 @@ class App:
     def group(self, group_id):
         return self.store.one("SELECT * FROM groups WHERE id = :g", {"g": group_id})
 
+    def user_and_group(self, openid):
+        """(users row or None, their groups row or None) in one read: the router needs both per message."""
+        row = self.store.one(
+            "SELECT u.*, g.name AS _group_name, g.created_at AS _group_created_at FROM users u "
+            "LEFT JOIN groups g ON g.id = u.group_id WHERE u.openid = :o", {"o": openid})
+        if row is None:
+            return None, None
+        group_name, group_created_at = row.pop("_group_name"), row.pop("_group_created_at")
+        group = None if group_name is None else {"id": row["group_id"], "name": group_name,
+                                                  "created_at": group_created_at}
+        return row, group
+
     def roles_of(self, openid, user=None):
         """The roles of a user; pass the users row if you already read it."""
         roles = set(self.extra_roles.get(openid, ()))

@@ -49,10 +49,10 @@ class Pusher:
     def _record(self, openid, text, kind):
         now = to_utc_text(utc_now())
         sql = "INSERT INTO pushes (openid, text, kind, created_at, status) VALUES (?, ?, ?, ?, 'pending')"
-        db = self.app.store.db
-        if db.conn.in_transaction:
-            # Called inside someone's write transaction: the row commits with it (the worker waits for it).
-            return db.execute(sql, [openid, text, kind or "", now]).lastrowid
+        tx = self.app.store.transaction()
+        if tx is not None:
+            # Called inside this thread's write transaction: the row commits with it (the worker waits for it).
+            return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
         with self.app.store.write() as tx:
             return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
 

@@ -50,7 +50,7 @@ class Router:
         text = normalise(text)
         head, rest = split_command(text)
         command = app.registry.find(head) if head else None
-        user = app.user(openid)
+        user, group = app.user_and_group(openid)
         roles = app.roles_of(openid, user or {})
         if command is None:
             return app.menu(openid, roles, prefix="" if not text else f"没有“{head}”这个命令。\n")
@@ -60,7 +60,7 @@ class Router:
             return self._not_allowed(command, roles)
         ctx = Context(
             app=app, openid=openid, roles=roles, user=user,
-            group=app.group(user["group_id"]) if user and user.get("group_id") else None,
+            group=group,
             args=rest.split() if rest else [], rest=rest, now=app.now(), msg_id=msg_id, command=command,
         )
         try:

@@ -246,11 +246,10 @@ class Inbound:
 
     def _run(self, key, openid, flight, compute):
         try:
-            row = self.store.db.conn.execute(
-                "SELECT reply FROM inbound WHERE dedupe_key = ? AND state = 'done'", [key]).fetchone()
+            row = self.store.one("SELECT reply FROM inbound WHERE dedupe_key = :k AND state = 'done'", {"k": key})
             if row is not None:
                 log.info("retry of %s answered with the stored reply", key)
-                flight.reply = row[0] or ""
+                flight.reply = row["reply"] or ""
                 return flight.reply
             try:
                 reply = compute() or ""

@@ -85,10 +85,6 @@ def record_expense(ctx):
         raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
     max_fen = ctx.settings.get("max_amount_fen")
     amount_fen, note, spent_on = parse_expense_args(ctx.args, ctx.now.date(), max_fen)
-    if ctx.msg_id:
-        existing = expense_by_msg_id(ctx.store, ctx.msg_id)
-        if existing:
-            return _ack(ctx, existing)
     try:
         with ctx.store.write() as db:
             cursor = db.execute(
@@ -103,8 +99,8 @@ def record_expense(ctx):
         existing = expense_by_msg_id(ctx.store, ctx.msg_id) if ctx.msg_id else None
         if existing is None:
             raise
-        return _ack(ctx, existing)  # the same WeChat message, already recorded by a concurrent retry
-    return _ack(ctx, ctx.store.one("SELECT * FROM expenses WHERE id = :i", {"i": expense_id}))
+        return _ack(ctx, existing)  # the same WeChat message, recorded before (UNIQUE source_msg_id)
+    return _ack(ctx, {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()})
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}

@@ -172,11 +172,12 @@ def lottery(store, lottery_id):
     return row
 
 
-def participants(db, lottery_id):
-    """Openids of current participants, sorted by join number: the order the draw uses. db: store.db or a tx."""
-    rows = db.execute("SELECT openid FROM lottery_entries WHERE lottery_id = ? AND left_at IS NULL ORDER BY join_no",
-                      [lottery_id]).fetchall()
-    return [openid for (openid,) in rows]
+def participants(store, lottery_id):
+    """Openids of current participants, sorted by join number: the order the draw uses (inside a write(), what
+    that transaction sees)."""
+    rows = store.query("SELECT openid FROM lottery_entries WHERE lottery_id = :i AND left_at IS NULL "
+                       "ORDER BY join_no", {"i": lottery_id})
+    return [row["openid"] for row in rows]
 
 
 def winners(store, lottery_id):
@@ -276,7 +277,7 @@ def cancel_lottery(app, lottery_id, actor):
             return None
         audit(db, actor, "lottery.cancel", lottery_id)
         title = db.execute("SELECT title FROM lotteries WHERE id = ?", [lottery_id]).fetchone()[0]
-        people = participants(db, lottery_id)
+        people = participants(app.store, lottery_id)
         for openid in people:   # recorded in this transaction: canceled and told, or neither
             app.pusher.push(openid, f"抽奖 #{lottery_id} {title} 已被管理员取消，不会开奖。", kind="lottery")
     _unschedule(app, lottery_id)
@@ -309,7 +310,7 @@ def _finish_draw(app, lottery_id, actor):
         if row is None:
             return False
         seed, prizes_json = row
-        people = participants(db, lottery_id)
+        people = participants(app.store, lottery_id)
         prizes = [(p["name"], p["count"]) for p in json.loads(prizes_json)]
         picked = draw_winners(seed, people, prizes)
         db.conn.executemany(
@@ -430,7 +431,7 @@ def _result_facts(app, row):
     tail = [f"承诺 sha256：{row['commitment']}", f"种子：{row['seed']}",
             "任何人都可用种子和参加名单复算中奖结果（方法见抽奖说明）。"]
     return {"lines": lines, "tail": tail, "prize_of": {w["openid"]: w["prize_name"] for w in won},
-            "participants": set(participants(app.store.db, row["id"])), "admins": set(app.users_with_role(ADMIN))}
+            "participants": set(participants(app.store, row["id"])), "admins": set(app.users_with_role(ADMIN))}
 
 
 def result_text(app, row, openid=None, facts=None):
@@ -448,7 +449,7 @@ def result_text(app, row, openid=None, facts=None):
 
 
 def _open_line(app, row, openid):
-    count = len(participants(app.store.db, row["id"]))
+    count = len(participants(app.store, row["id"]))
     entry = _entry(app.store, row["id"], openid)
     joined = bool(entry and not entry["left_at"])
     when = local_text(row["draw_at"], app.tz) + (f"（或满 {row['early_n']} 人）" if row["early_n"] else "")
