@@ -94,6 +94,7 @@ def make_wsgi(app):
         _log_request("POST", "/wechat", response.status, started)
         return [body]
 
+    application.endpoint = endpoint
     return application
 
 
@@ -160,12 +161,17 @@ def serve(app, host, port, threads=8):
     """Serve until interrupted (run_bot.py serve)."""
     # waitress warns "Task queue depth is N" for every queued request: noise (and cost) exactly under load.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress.serve(make_wsgi(app), host=host, port=port, **_waitress_options(app, threads))
+    application = make_wsgi(app)
+    try:
+        waitress.serve(application, host=host, port=port, **_waitress_options(app, threads))
+    finally:
+        application.endpoint.inbound.flush()
 
 
 def start_background(app, host="127.0.0.1", port=0, threads=8):
     """Serve from a daemon thread (tests, benchmarks): returns (bound port, stop())."""
-    server = waitress.create_server(make_wsgi(app), host=host, port=port, **_waitress_options(app, threads))
+    application = make_wsgi(app)
+    server = waitress.create_server(application, host=host, port=port, **_waitress_options(app, threads))
     stopping = threading.Event()
 
     def run():
@@ -185,5 +191,6 @@ def start_background(app, host="127.0.0.1", port=0, threads=8):
         server.task_dispatcher.shutdown(timeout=2)     # let running requests finish first
         stopping.set()
         thread.join(2)
+        application.endpoint.inbound.flush()
 
     return server.effective_port, stop

@@ -29,6 +29,8 @@ NON_TEXT_HINT = "目前只支持文字命令，发送 0 查看菜单"
 STALE_PROCESSING_SECONDS = 60      # a 'processing' row this old belongs to a crashed process: take it over
 RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
 KEEP_INBOUND_DAYS = 2
+RECENT_SECONDS = 300               # replies answered to retries from memory (WeChat retries within ~15 s)
+SAVE_INTERVAL_SECONDS = 0.5        # how often the replies are saved for a restarted process
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -155,43 +157,6 @@ class SafeModeCrypto:
 
 # --- deduplication of WeChat's retries ------------------------------------------------------------------------
 
-class _GroupCommit:
-    """Rows from concurrent requests written in one transaction: one fsync'd COMMIT for all of them (group
-    commit), and each caller returns only once the COMMIT holding its row is done."""
-
-    def __init__(self, store, sql):
-        self.store = store
-        self.sql = sql
-        self._cond = threading.Condition()
-        self._pending = []
-        self._queued = 0          # rows handed in so far
-        self._committed = 0       # rows whose transaction has finished (committed, or failed and logged)
-        self._flushing = False
-
-    def write(self, params):
-        with self._cond:
-            self._queued += 1
-            mine = self._queued
-            self._pending.append(params)
-            while self._committed < mine:
-                if self._flushing:           # a leader is writing an earlier batch: ours goes in the next one
-                    self._cond.wait()
-                    continue
-                batch, self._pending, last = self._pending, [], self._queued
-                self._flushing = True
-                self._cond.release()
-                try:
-                    with self.store.write() as db:
-                        db.conn.executemany(self.sql, batch)
-                except Exception:
-                    log.exception("could not store %d inbound row(s)", len(batch))
-                finally:
-                    self._cond.acquire()
-                    self._flushing = False
-                    self._committed = last
-                    self._cond.notify_all()
-
-
 class _Flight:
     __slots__ = ("event", "reply")
 
@@ -203,11 +168,13 @@ class _Flight:
 class Inbound:
     """At most one computation per dedupe key; retries (even concurrent ones) get the same reply.
 
-    One fsync'd write per message, shared by concurrent messages: a key being computed is claimed in memory
-    (one server process per database), and the reply is stored once, after the computation and before it is
-    sent (group commit), so every reply WeChat received is on disk. A crash in between only means WeChat's
-    retry computes again, which commands that change data make harmless by recording the MsgId themselves
-    (expenses.source_msg_id, settlements.source_msg_id).
+    A key being computed is claimed in memory (one server process per database); its reply is then kept in
+    memory for RECENT_SECONDS (WeChat retries within about 15 s) and saved to the inbound table by a background
+    writer every SAVE_INTERVAL_SECONDS, in one transaction per batch, so that a restarted process answers a
+    late retry with the same reply. No request waits for that save: what a command changes is on disk before
+    it replies (Store.write), and commands that change data record the MsgId themselves
+    (expenses.source_msg_id, settlements.source_msg_id), so a retry that finds no saved reply (a crash within
+    the save interval) computes again without recording twice.
     """
 
     def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
@@ -215,18 +182,23 @@ class Inbound:
         self.wait_seconds = wait_seconds
         self.stale_seconds = stale_seconds    # kept for callers; 'processing' rows are no longer written
         self._flights = {}
+        self._recent = {}                     # key -> (time.monotonic(), reply), oldest first
+        self._unsaved = []                    # inbound rows the saver has not written yet
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()    # one batch at a time, in order
+        self._saver = None
         self._last_prune = 0.0
-        self._replies = _GroupCommit(store, (
-            "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) VALUES (?, ?, ?, 'done', ?) "
-            "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply"))
 
     def once(self, key, openid, compute):
         """compute() for the first arrival of `key`; a retry waits for and returns the same reply ('' if the
-        first is still running after the wait: WeChat will retry again and the stored reply will be there)."""
+        first is still running after the wait: WeChat will retry again and the reply will be there)."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
             with self._lock:
+                recent = self._recent.get(key)
+                if recent is not None:
+                    log.info("retry of %s answered with the reply of the first attempt", key)
+                    return recent[1]
                 flight = self._flights.get(key)
                 if flight is None:
                     flight = self._flights[key] = _Flight()
@@ -256,27 +228,56 @@ class Inbound:
             except Exception:
                 error_id = secrets.token_hex(3)
                 log.exception("handling %s failed, error id %s", key, error_id)
-                return error_reply(error_id)     # nothing stored: a retry computes again
-            now = utc_now()
-            self._replies.write([key, openid, to_utc_text(now), reply])
+                return error_reply(error_id)     # nothing kept: a retry computes again
             flight.reply = reply
-            self._prune(now)
+            with self._lock:
+                self._recent[key] = (time.monotonic(), reply)
+                self._unsaved.append([key, openid, to_utc_text(utc_now()), reply])
+            self._start_saver()
             return reply
         finally:
             with self._lock:
                 self._flights.pop(key, None)
             flight.event.set()
 
-    def _prune(self, now):
-        if time.monotonic() - self._last_prune < 3600:
-            return
-        self._last_prune = time.monotonic()
-        try:
-            with self.store.write() as db:
-                db.execute("DELETE FROM inbound WHERE state = 'done' AND received_at < ?",
-                           [to_utc_text(now - timedelta(days=KEEP_INBOUND_DAYS))])
-        except Exception:
-            log.exception("could not prune old inbound rows")
+    # --- the background saver -----------------------------------------------------------------------------------
+
+    def _start_saver(self):
+        if self._saver is None:
+            with self._lock:
+                if self._saver is None:
+                    self._saver = threading.Thread(target=self._save_forever, name="teabot-inbound", daemon=True)
+                    self._saver.start()
+
+    def _save_forever(self):
+        while True:
+            time.sleep(SAVE_INTERVAL_SECONDS)
+            try:
+                self.flush()
+            except Exception:
+                log.exception("could not save inbound replies")
+
+    def flush(self):
+        """Save the replies not yet saved, forget the ones older than RECENT_SECONDS, prune old rows hourly."""
+        with self._save_lock:
+            with self._lock:
+                batch, self._unsaved = self._unsaved, []
+                horizon = time.monotonic() - RECENT_SECONDS
+                for key, (at, _) in list(self._recent.items()):
+                    if at >= horizon:
+                        break
+                    del self._recent[key]
+            if batch:
+                with self.store.write() as db:
+                    db.conn.executemany(
+                        "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) "
+                        "VALUES (?, ?, ?, 'done', ?) "
+                        "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply", batch)
+            if time.monotonic() - self._last_prune >= 3600:
+                self._last_prune = time.monotonic()
+                with self.store.write() as db:
+                    db.execute("DELETE FROM inbound WHERE state = 'done' AND received_at < ?",
+                               [to_utc_text(utc_now() - timedelta(days=KEEP_INBOUND_DAYS))])
 
 
 # --- the endpoint ---------------------------------------------------------------------------------------------
