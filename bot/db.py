@@ -35,8 +35,9 @@ class Store:
         self._lock = threading.RLock()
         self._committed = 0              # write transactions committed so far (guarded by _lock)
         self._synced = 0                 # of those, how many an fsync of the WAL has made durable
-        self._syncing = False
-        self._sync_cond = threading.Condition()
+        self._syncing = False            # an fsync is running (one at a time)
+        self._sync_lock = threading.Lock()
+        self._sync_waiters = []          # (ticket, gate) of writers waiting for an fsync
         self._synced_wal_inode = None
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -103,23 +104,47 @@ class Store:
         """Return once an fsync of the WAL begun after COMMIT number `ticket` has finished.
 
         The fsync runs outside the write lock, so the transactions that commit meanwhile are made durable
-        together by the next one: one fsync per batch of concurrent writers (group commit).
+        together by the next one: one fsync per batch of concurrent writers (group commit). Each waiter sleeps
+        on its own gate and is woken once, when its batch is on disk or when it is to lead the next one (a
+        shared condition would wake every waiter after every fsync).
         """
-        with self._sync_cond:
-            while self._synced < ticket:
+        while True:
+            with self._sync_lock:
+                if self._synced >= ticket:
+                    return
                 if self._syncing:
-                    self._sync_cond.wait()
-                    continue
-                self._syncing = True
-                target = self._committed
-                self._sync_cond.release()
-                try:
-                    self._fsync_wal()     # on failure the error reaches this caller; a waiter tries again
-                finally:
-                    self._sync_cond.acquire()
+                    gate = threading.Lock()
+                    gate.acquire()
+                    self._sync_waiters.append((ticket, gate))
+                else:
+                    self._syncing, gate, target = True, None, self._committed
+            if gate is not None:
+                gate.acquire()
+                continue
+            try:
+                self._fsync_wal()         # on failure the error reaches this caller; the next waiter tries again
+            except BaseException:
+                with self._sync_lock:
                     self._syncing = False
-                    self._sync_cond.notify_all()
+                    self._wake_sync_waiters()
+                raise
+            with self._sync_lock:
+                self._syncing = False
                 self._synced = max(self._synced, target)
+                self._wake_sync_waiters()
+            return
+
+    def _wake_sync_waiters(self):
+        """Release the waiters whose COMMIT is now on disk, and the first of the others to lead the next fsync."""
+        waiting = []
+        for waiter_ticket, gate in self._sync_waiters:
+            if waiter_ticket <= self._synced:
+                gate.release()
+            else:
+                waiting.append((waiter_ticket, gate))
+        if waiting:
+            waiting.pop(0)[1].release()
+        self._sync_waiters = waiting
 
     def _fsync_wal(self):
         """fsync the WAL file (and, the first time a WAL file is seen, its directory entry), as SQLite's
