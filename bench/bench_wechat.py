@@ -120,7 +120,19 @@ def seed_members(config_path, users):
     with app.store.write() as db:
         # as if they last wrote long ago: the first message of each user in the run pays for its touch() write
         db.execute("UPDATE users SET last_message_at = NULL")
+    mark_daily_jobs_done(app)
     app.store.close()
+
+
+def mark_daily_jobs_done(app):
+    """Record today's daily report and backup as done: a fresh database would otherwise have the server's
+    start-up catch-up (the 02:00 run counts as missed) write a workbook and a gzipped backup during the load,
+    which measures the export, not message handling (bench_export_inserver.py measures the two together)."""
+    today = app.now().date().isoformat()
+    with app.store.write() as db:
+        for kind in ("report", "backup"):
+            db.execute("INSERT INTO exports (kind, date, trigger, state, upload_state, created_at) "
+                       "VALUES (?, ?, 'daily', 'done', 'disabled', ?)", [kind, today, today])
 
 
 class Server:
@@ -303,7 +315,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (default 15)")
     parser.add_argument("--users", type=int, default=500, help="approved members the load rotates over")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads, both servers (default 8)")
+    parser.add_argument("--threads", type=int, default=32, help="waitress threads, both servers (default 32, as server.threads)")
     parser.add_argument("--kill-duration", type=int, default=8, help="seconds of the kill -9 run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
     args = parser.parse_args(argv)
@@ -400,7 +412,7 @@ def _bench(args, workdir, servers):
          throughput_ratio >= MIN_THROUGHPUT_RATIO),
         ("every acknowledged expense durable",
          f"{sum(r['missing'] for r in teabot_runs):.0f} missing of {sum(r['acked'] for r in teabot_runs)} acked "
-         f"(incl. kill -9 run); synchronous=FULL", all(r["missing"] == 0 and r["integrity"] == "ok"
+         f"(incl. kill -9 run); WAL fsync'd before each reply", all(r["missing"] == 0 and r["integrity"] == "ok"
                                                         for r in teabot_runs)),
         (f"p99 c32 <= {MAX_P99_RATIO}x echo p99",
          f"{tea32['p99_us'] / 1000:.1f} / {echo32['p99_us'] / 1000:.1f} ms = {p99_ratio:.2f}x",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 DEFAULTS = {
-    "server": {"host": "127.0.0.1", "port": 8080, "threads": 8, "max_body_bytes": 65536},
+    "server": {"host": "127.0.0.1", "port": 8080, "threads": 32, "max_body_bytes": 65536},
     "wechat": {
         "token": "",
         "app_id": "",

@@ -85,17 +85,18 @@ class Store:
         When it returns, the transaction is on disk (fsync'd), so a reply may acknowledge it.
         """
         database = self._shared_db()
+        conn = database.conn
         with self._lock:
-            database.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             self._local.in_write = True
             try:
                 yield database
             except BaseException:
-                database.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
             finally:
                 self._local.in_write = False
-            database.execute("COMMIT")
+            conn.execute("COMMIT")
             self._committed += 1
             ticket = self._committed
         self._make_durable(ticket)

@@ -76,6 +76,16 @@ def m001_core(db):
         sent_at TEXT)""")
 
 
+def m002_covering_open_totals(db):
+    """Open totals (after every `1`, in `2`, `3`, `4`) read the amount from the index instead of visiting every
+    row of the member or team: the cost of a reply stops growing with the number of records."""
+    db.execute("DROP INDEX expenses_openid_status")
+    db.execute("CREATE INDEX expenses_openid_status_amount ON expenses (openid, status, amount_fen)")
+    db.execute("DROP INDEX expenses_group_status")
+    db.execute("CREATE INDEX expenses_group_status_amount ON expenses (group_id, status, amount_fen)")
+
+
 MIGRATIONS = [
     ("core.m001_core", m001_core),
+    ("core.m002_covering_open_totals", m002_covering_open_totals),
 ]
