@@ -18,7 +18,7 @@ import defusedxml
 import defusedxml.ElementTree
 from werobot.crypto import MessageCrypt, PrpCrypto
 from werobot.crypto.exceptions import UnvalidEncodingAESKey
-from werobot.utils import check_signature, get_signature, to_text
+from werobot.utils import get_signature, to_text
 
 from .router import error_reply
 from .timeutil import to_utc_text, utc_now
@@ -30,7 +30,8 @@ STALE_PROCESSING_SECONDS = 60      # a 'processing' row this old belongs to a cr
 RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
 KEEP_INBOUND_DAYS = 2
 RECENT_SECONDS = 300               # replies answered to retries from memory (WeChat retries within ~15 s)
-SAVE_INTERVAL_SECONDS = 0.5        # how often the replies are saved for a restarted process
+SAVE_INTERVAL_SECONDS = 0.1        # how often the replies are saved for a restarted process
+SAVE_BATCH_ROWS = 100              # rows per transaction: a short hold of the database lock, not one long one
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -158,11 +159,23 @@ class SafeModeCrypto:
 # --- deduplication of WeChat's retries ------------------------------------------------------------------------
 
 class _Flight:
-    __slots__ = ("event", "reply")
+    """One computation in progress; retries of it wait() until finish(). (A held lock as the latch: cheaper
+    than a threading.Event, made once per message.)"""
+    __slots__ = ("_latch", "reply")
 
     def __init__(self):
-        self.event = threading.Event()
+        self._latch = threading.Lock()
+        self._latch.acquire()
         self.reply = None
+
+    def wait(self, timeout):
+        if not self._latch.acquire(timeout=timeout):
+            return False
+        self._latch.release()          # let the next waiter through
+        return True
+
+    def finish(self):
+        self._latch.release()
 
 
 class Inbound:
@@ -207,7 +220,7 @@ class Inbound:
                     claimed = False
             if claimed:
                 return self._run(key, openid, flight, compute)
-            if not flight.event.wait(max(0.0, deadline - time.monotonic())):
+            if not flight.wait(max(0.0, deadline - time.monotonic())):
                 log.warning("%s still processing after %.1fs; answering success so WeChat retries", key,
                             self.wait_seconds)
                 return ""
@@ -238,7 +251,7 @@ class Inbound:
         finally:
             with self._lock:
                 self._flights.pop(key, None)
-            flight.event.set()
+            flight.finish()
 
     # --- the background saver -----------------------------------------------------------------------------------
 
@@ -267,12 +280,13 @@ class Inbound:
                     if at >= horizon:
                         break
                     del self._recent[key]
-            if batch:
+            for start in range(0, len(batch), SAVE_BATCH_ROWS):
                 with self.store.write() as db:
                     db.conn.executemany(
                         "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) "
                         "VALUES (?, ?, ?, 'done', ?) "
-                        "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply", batch)
+                        "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply",
+                        batch[start:start + SAVE_BATCH_ROWS])
             if time.monotonic() - self._last_prune >= 3600:
                 self._last_prune = time.monotonic()
                 with self.store.write() as db:
@@ -326,8 +340,8 @@ class WeChatEndpoint:
             return _refuse(403, "timestamp missing or not a number")
         if skew > self.max_skew:
             return _refuse(403, f"timestamp {skew:.0f}s away from now")
-        if not check_signature(self.token, timestamp, nonce, signature) or not hmac.compare_digest(
-                get_signature(self.token, timestamp, nonce), signature):
+        if not (nonce and signature) or not hmac.compare_digest(
+                get_signature(self.token, timestamp, nonce).encode(), signature.encode("utf-8", "replace")):
             return _refuse(403, "bad signature")
         return None
 

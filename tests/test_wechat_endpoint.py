@@ -153,6 +153,17 @@ def test_bad_signature_is_403_and_does_nothing(client):
     assert client.app.user("o-user") is None
 
 
+@pytest.mark.parametrize("tamper", ["non-ascii signature", "empty nonce", "no signature"])
+def test_malformed_signature_parameters_are_403_not_500(client, tamper):
+    params = client.params(nonce="" if tamper == "empty nonce" else "424242")
+    if tamper == "non-ascii signature":
+        params["signature"] = "签名" * 20
+    if tamper == "no signature":
+        del params["signature"]
+    response = client.post(message_xml("o-user", "0", "2013"), params=params)
+    assert response.status_code == 403
+
+
 @pytest.mark.parametrize("offset", [-301, 301, -86400])
 def test_stale_or_future_timestamp_is_403(client, offset):
     response = client.post(message_xml(msg_id="2004"), params=client.params(timestamp=int(time.time()) + offset))
