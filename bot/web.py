@@ -149,6 +149,9 @@ def _waitress_options(app, threads):
     return {
         "threads": threads,
         "ident": "teabot",
+        # poll(), not select(): select() fails outright once any descriptor number passes 1024, which 1000
+        # connections plus the database files can reach.
+        "asyncore_use_poll": True,
         # waitress stops accept()ing at 100 open connections (its default): keep-alive clients beyond that
         # would wait in the kernel's queue unserved.
         "connection_limit": int(server.get("connection_limit", CONNECTION_LIMIT)),

@@ -31,6 +31,7 @@ RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
 KEEP_INBOUND_DAYS = 2
 RECENT_SECONDS = 300               # replies answered to retries from memory (WeChat retries within ~15 s)
 SAVE_INTERVAL_SECONDS = 0.1        # how often the replies are saved for a restarted process
+SAVER_IDLE_SECONDS = 10            # the saver thread ends after this long with nothing to save
 SAVE_BATCH_ROWS = 100              # rows per transaction: a short hold of the database lock, not one long one
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -263,8 +264,17 @@ class Inbound:
                     self._saver.start()
 
     def _save_forever(self):
+        """Save every SAVE_INTERVAL_SECONDS; after SAVER_IDLE_SECONDS with nothing to save, end (the next reply
+        starts a new saver), so an idle endpoint holds no thread and no reference to its store."""
+        idle_since = time.monotonic()
         while True:
             time.sleep(SAVE_INTERVAL_SECONDS)
+            with self._lock:
+                if self._unsaved:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since >= SAVER_IDLE_SECONDS:
+                    self._saver = None
+                    return
             try:
                 self.flush()
             except Exception:

@@ -4,11 +4,31 @@ import copy
 
 import pytest
 
+from bot import db as bot_db
 from bot.app import App
 from bot.config import DEFAULTS
 
 ADMIN = "o-admin"
 FINANCE = "o-finance"
+
+
+@pytest.fixture(autouse=True)
+def close_stores(monkeypatch):
+    """Close every database a test opened (its shared connection lives as long as the Store would), so a long
+    suite does not run out of file descriptors."""
+    opened = []
+    original = bot_db.Store.__init__
+
+    def tracking(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        opened.append(self)
+    monkeypatch.setattr(bot_db.Store, "__init__", tracking)
+    yield
+    for store in opened:
+        try:
+            store.close()
+        except Exception:
+            pass
 
 
 @pytest.fixture
