@@ -30,6 +30,7 @@ class Store:
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._shared = None
+        self._before_commit = []         # functions(db) run inside every write transaction, before COMMIT
         # Re-entrant: a plugin may read through query() inside its own write(). Threads of this process queue
         # here, not in SQLite's busy handler, which sleeps and polls (1, 2, 5 … 100 ms).
         self._lock = threading.RLock()
@@ -74,6 +75,11 @@ class Store:
             self._local.db = database
         return database
 
+    def before_commit(self, function):
+        """Run function(db) inside every write transaction, just before its COMMIT: small writes that may wait
+        for the next transaction and then share its fsync. It must not raise (or the transaction is lost)."""
+        self._before_commit.append(function)
+
     def transaction(self):
         """The Database of this thread's open write() transaction, or None."""
         return self._shared if getattr(self._local, "in_write", False) else None
@@ -91,6 +97,8 @@ class Store:
             self._local.in_write = True
             try:
                 yield database
+                for hook in self._before_commit:
+                    hook(database)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

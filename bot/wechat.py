@@ -7,6 +7,7 @@ import hmac
 import logging
 import re
 import secrets
+import sqlite3
 import struct
 import threading
 import time
@@ -30,7 +31,7 @@ STALE_PROCESSING_SECONDS = 60      # a 'processing' row this old belongs to a cr
 RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
 KEEP_INBOUND_DAYS = 2
 RECENT_SECONDS = 300               # replies answered to retries from memory (WeChat retries within ~15 s)
-SAVE_INTERVAL_SECONDS = 0.1        # how often the replies are saved for a restarted process
+SAVE_INTERVAL_SECONDS = 0.5        # replies no write transaction took along are saved this often
 SAVER_IDLE_SECONDS = 10            # the saver thread ends after this long with nothing to save
 SAVE_BATCH_ROWS = 100              # rows per transaction: a short hold of the database lock, not one long one
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -183,12 +184,13 @@ class Inbound:
     """At most one computation per dedupe key; retries (even concurrent ones) get the same reply.
 
     A key being computed is claimed in memory (one server process per database); its reply is then kept in
-    memory for RECENT_SECONDS (WeChat retries within about 15 s) and saved to the inbound table by a background
-    writer every SAVE_INTERVAL_SECONDS, in one transaction per batch, so that a restarted process answers a
-    late retry with the same reply. No request waits for that save: what a command changes is on disk before
-    it replies (Store.write), and commands that change data record the MsgId themselves
-    (expenses.source_msg_id, settlements.source_msg_id), so a retry that finds no saved reply (a crash within
-    the save interval) computes again without recording twice.
+    memory for RECENT_SECONDS (WeChat retries within about 15 s) and saved to the inbound table inside the next
+    write transaction of any request (Store.before_commit: it shares that fsync), or by a background writer
+    after SAVE_INTERVAL_SECONDS when no write comes, so that a restarted process answers a late retry with the
+    same reply. No request waits for that save: what a command changes is on disk before it replies
+    (Store.write), and commands that change data record the MsgId themselves (expenses.source_msg_id,
+    settlements.source_msg_id), so a retry that finds no saved reply (a crash before the save) computes again
+    without recording twice.
     """
 
     def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
@@ -199,9 +201,9 @@ class Inbound:
         self._recent = {}                     # key -> (time.monotonic(), reply), oldest first
         self._unsaved = []                    # inbound rows the saver has not written yet
         self._lock = threading.Lock()
-        self._save_lock = threading.Lock()    # one batch at a time, in order
         self._saver = None
         self._last_prune = 0.0
+        store.before_commit(self._save_pending)
 
     def once(self, key, openid, compute):
         """compute() for the first arrival of `key`; a retry waits for and returns the same reply ('' if the
@@ -254,7 +256,23 @@ class Inbound:
                 self._flights.pop(key, None)
             flight.finish()
 
-    # --- the background saver -----------------------------------------------------------------------------------
+    # --- saving replies -----------------------------------------------------------------------------------------
+
+    def _save_pending(self, db):
+        """Store hook, run inside every write transaction before its COMMIT: the replies waiting to be saved ride
+        along (usually the one or two of the messages just before), sharing that transaction's fsync."""
+        with self._lock:
+            batch, self._unsaved = self._unsaved[:SAVE_BATCH_ROWS], self._unsaved[SAVE_BATCH_ROWS:]
+        if not batch:
+            return
+        try:
+            db.conn.executemany(
+                "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) VALUES (?, ?, ?, 'done', ?) "
+                "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply", batch)
+        except sqlite3.Error:
+            log.exception("could not save %d inbound replies; kept for the next transaction", len(batch))
+            with self._lock:
+                self._unsaved[:0] = batch
 
     def _start_saver(self):
         if self._saver is None:
@@ -264,8 +282,9 @@ class Inbound:
                     self._saver.start()
 
     def _save_forever(self):
-        """Save every SAVE_INTERVAL_SECONDS; after SAVER_IDLE_SECONDS with nothing to save, end (the next reply
-        starts a new saver), so an idle endpoint holds no thread and no reference to its store."""
+        """For replies no write transaction took along (read-only commands): a transaction of their own every
+        SAVE_INTERVAL_SECONDS. After SAVER_IDLE_SECONDS with nothing to save, end (the next reply starts a new
+        saver), so an idle endpoint holds no thread and no reference to its store."""
         idle_since = time.monotonic()
         while True:
             time.sleep(SAVE_INTERVAL_SECONDS)
@@ -282,26 +301,23 @@ class Inbound:
 
     def flush(self):
         """Save the replies not yet saved, forget the ones older than RECENT_SECONDS, prune old rows hourly."""
-        with self._save_lock:
+        with self._lock:
+            pending = bool(self._unsaved)
+            horizon = time.monotonic() - RECENT_SECONDS
+            for key, (at, _) in list(self._recent.items()):
+                if at >= horizon:
+                    break
+                del self._recent[key]
+        while pending:
+            with self.store.write():
+                pass                    # the hook saves (up to SAVE_BATCH_ROWS per transaction)
             with self._lock:
-                batch, self._unsaved = self._unsaved, []
-                horizon = time.monotonic() - RECENT_SECONDS
-                for key, (at, _) in list(self._recent.items()):
-                    if at >= horizon:
-                        break
-                    del self._recent[key]
-            for start in range(0, len(batch), SAVE_BATCH_ROWS):
-                with self.store.write() as db:
-                    db.conn.executemany(
-                        "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) "
-                        "VALUES (?, ?, ?, 'done', ?) "
-                        "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply",
-                        batch[start:start + SAVE_BATCH_ROWS])
-            if time.monotonic() - self._last_prune >= 3600:
-                self._last_prune = time.monotonic()
-                with self.store.write() as db:
-                    db.execute("DELETE FROM inbound WHERE state = 'done' AND received_at < ?",
-                               [to_utc_text(utc_now() - timedelta(days=KEEP_INBOUND_DAYS))])
+                pending = bool(self._unsaved)
+        if time.monotonic() - self._last_prune >= 3600:
+            self._last_prune = time.monotonic()
+            with self.store.write() as db:
+                db.execute("DELETE FROM inbound WHERE state = 'done' AND received_at < ?",
+                           [to_utc_text(utc_now() - timedelta(days=KEEP_INBOUND_DAYS))])
 
 
 # --- the endpoint ---------------------------------------------------------------------------------------------

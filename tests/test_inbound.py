@@ -77,3 +77,12 @@ def test_failed_computation_stores_nothing_so_a_retry_computes(config):
     inbound.flush()
     assert _stored(config["database"], "m3") is None
     assert inbound.once("m3", "o-user", lambda: "好了") == "好了"
+
+
+def test_a_saved_reply_rides_along_the_next_write_transaction(config):
+    app = App(config).setup()
+    inbound = Inbound(app.store)
+    inbound.once("m5", "o-user", lambda: "答复五")
+    with app.store.write() as db:       # any request's write, e.g. the next expense
+        db.execute("INSERT INTO groups (name, created_at) VALUES ('另一组', '2026-12-01T00:00:00+00:00')")
+    assert _stored(config["database"], "m5") == ("done", "答复五")   # committed with it, no waiting
