@@ -22,7 +22,7 @@ from werobot.crypto.exceptions import UnvalidEncodingAESKey
 from werobot.utils import get_signature, to_text
 
 from .router import error_reply
-from .timeutil import to_utc_text, utc_now
+from .timeutil import from_utc_text, to_utc_text, utc_now
 
 log = logging.getLogger("teabot.wechat")
 
@@ -186,8 +186,8 @@ class Inbound:
     A key being computed is claimed in memory (one server process per database); its reply is then kept in
     memory for RECENT_SECONDS (WeChat retries within about 15 s) and saved to the inbound table inside the next
     write transaction of any request (Store.before_commit: it shares that fsync), or by a background writer
-    after SAVE_INTERVAL_SECONDS when no write comes, so that a restarted process answers a late retry with the
-    same reply. No request waits for that save: what a command changes is on disk before it replies
+    after SAVE_INTERVAL_SECONDS when no write comes; a restarted process loads the recent ones at start, so it
+    answers a late retry with the same reply too. No request waits for that save: what a command changes is on disk before it replies
     (Store.write), and commands that change data record the MsgId themselves (expenses.source_msg_id,
     settlements.source_msg_id), so a retry that finds no saved reply (a crash before the save) computes again
     without recording twice.
@@ -204,6 +204,18 @@ class Inbound:
         self._saver = None
         self._last_prune = 0.0
         store.before_commit(self._save_pending)
+        self._load_recent()
+
+    def _load_recent(self):
+        """The replies saved in the last RECENT_SECONDS (by a process before this one): a retry of one of those
+        is answered from memory like any other, so no message needs a database read to be deduplicated."""
+        now_utc, now = utc_now(), time.monotonic()
+        rows = self.store.query(
+            "SELECT dedupe_key, received_at, reply FROM inbound WHERE state = 'done' AND received_at >= :since "
+            "ORDER BY received_at", {"since": to_utc_text(now_utc - timedelta(seconds=RECENT_SECONDS))})
+        for row in rows:
+            age = max(0.0, (now_utc - from_utc_text(row["received_at"])).total_seconds())
+            self._recent[row["dedupe_key"]] = (now - age, row["reply"] or "")
 
     def once(self, key, openid, compute):
         """compute() for the first arrival of `key`; a retry waits for and returns the same reply ('' if the
@@ -234,11 +246,6 @@ class Inbound:
 
     def _run(self, key, openid, flight, compute):
         try:
-            row = self.store.one("SELECT reply FROM inbound WHERE dedupe_key = :k AND state = 'done'", {"k": key})
-            if row is not None:
-                log.info("retry of %s answered with the stored reply", key)
-                flight.reply = row["reply"] or ""
-                return flight.reply
             try:
                 reply = compute() or ""
             except Exception:
