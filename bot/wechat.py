@@ -187,10 +187,10 @@ class Inbound:
     memory for RECENT_SECONDS (WeChat retries within about 15 s) and saved to the inbound table inside the next
     write transaction of any request (Store.before_commit: it shares that fsync), or by a background writer
     after SAVE_INTERVAL_SECONDS when no write comes; a restarted process loads the recent ones at start, so it
-    answers a late retry with the same reply too. No request waits for that save: what a command changes is on disk before it replies
-    (Store.write), and commands that change data record the MsgId themselves (expenses.source_msg_id,
-    settlements.source_msg_id), so a retry that finds no saved reply (a crash before the save) computes again
-    without recording twice.
+    answers a late retry with the same reply too. No request waits for that save: what a command changes is on
+    disk before it replies (Store.write), and commands that change data record the MsgId themselves
+    (expenses.source_msg_id, settlements.source_msg_id), so a retry that finds no saved reply (a crash before
+    the save) computes again without recording twice.
     """
 
     def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
