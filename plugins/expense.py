@@ -60,16 +60,18 @@ def expense_by_msg_id(store, msg_id):
     return store.one("SELECT * FROM expenses WHERE source_msg_id = :m", {"m": msg_id})
 
 
-def open_total(store, openid):
-    row = store.one("SELECT COALESCE(SUM(amount_fen), 0) AS t FROM expenses WHERE openid = :o AND status = 'open'",
-                    {"o": openid})
-    return row["t"]
+OPEN_TOTAL_SQL = "SELECT COALESCE(SUM(amount_fen), 0) FROM expenses WHERE openid = ? AND status = 'open'"
 
 
-def _ack(ctx, expense):
+def open_total(db, openid):
+    """The member's open total, through `db` (a write() transaction, or store.db)."""
+    return db.execute(OPEN_TOTAL_SQL, [openid]).fetchone()[0]
+
+
+def _ack(ctx, expense, total_fen):
     note = f" {expense['note']}" if expense["note"] else ""
     return (f"已记录 #{expense['id']}：{format_fen(expense['amount_fen'])} 元{note}（{expense['spent_on']}，"
-            f"{ctx.group['name'] if ctx.group else ''}）\n你的未报销合计：{format_fen(open_total(ctx.store, ctx.openid))} 元"
+            f"{ctx.group['name'] if ctx.group else ''}）\n你的未报销合计：{format_fen(total_fen)} 元"
             f"\n记错了？发送 7 {expense['id']} 作废")
 
 
@@ -95,12 +97,15 @@ def record_expense(ctx):
             )
             expense_id = cursor.lastrowid
             audit(db, ctx.openid, "expense.record", expense_id, f"{amount_fen} {note}")
+            total_fen = open_total(db, ctx.openid)     # in the same transaction: includes this record
     except sqlite3.IntegrityError:
         existing = expense_by_msg_id(ctx.store, ctx.msg_id) if ctx.msg_id else None
         if existing is None:
             raise
-        return _ack(ctx, existing)  # the same WeChat message, recorded before (UNIQUE source_msg_id)
-    return _ack(ctx, {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()})
+        # the same WeChat message, recorded before (UNIQUE source_msg_id)
+        return _ack(ctx, existing, open_total(ctx.store.db, ctx.openid))
+    expense = {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()}
+    return _ack(ctx, expense, total_fen)
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}
