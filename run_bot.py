@@ -85,7 +85,13 @@ def _check(config, problems):
 
 def _serve(config):
     from bot import scheduler, web
+    from bot.db import ServerRunning, hold_server_lock
     log = logging.getLogger("teabot")
+    try:
+        lock = hold_server_lock(config["database"])   # noqa: F841  (held until this process ends)
+    except ServerRunning:
+        print(f"另一个 teabot 服务正在使用数据库 {config['database']}：同一个数据库只能运行一个服务。", file=sys.stderr)
+        return 2
     app = _build(config)
     if not config["wechat"]["token"]:
         log.warning("wechat.token 未设置：/wechat 将拒绝所有请求（本地试用请运行 python run_bot.py chat）")

@@ -5,6 +5,7 @@ Inside `store.write()` use plain SQL through `db.execute(...)`: sqlite-utils' ta
 commit on their own and would end the transaction early. Outside it, sqlite-utils is fine for reading.
 """
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -200,6 +201,48 @@ class Store:
             if self._shared is not None:
                 self._shared.conn.close()
                 self._shared = None
+
+
+class ServerRunning(Exception):
+    """Another process serves this database."""
+
+
+def _lock_path(database):
+    return os.path.abspath(database) + ".lock"
+
+
+def hold_server_lock(database):
+    """Take '<database>.lock' (flock) for the life of this process: one server per database, as the in-memory
+    dedupe of WeChat retries assumes, and no restore under a running server. The kernel drops the lock when the
+    process ends, kill -9 included. Returns the open file (keep a reference); raises ServerRunning."""
+    os.makedirs(os.path.dirname(_lock_path(database)), exist_ok=True)
+    handle = open(_lock_path(database), "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ServerRunning(database) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def server_running(database):
+    """The pid of the server holding the database's lock, 0 if unknown, or None when no server holds it."""
+    try:
+        handle = open(_lock_path(database))
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else 0
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
 
 def migrate(store, migrations):

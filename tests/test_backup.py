@@ -1,12 +1,14 @@
 """Backups: consistent snapshot, gzip, COS upload with retention, and a checked restore that keeps the old file."""
 
 import gzip
+import os
 import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
+from bot.db import hold_server_lock, server_running
 from conftest import ADMIN
 from cos_server import S3Server, cos_config, create_bucket
 from plugins import export
@@ -113,6 +115,20 @@ def test_cli_restore_refuses_without_force_and_restores_with_it(data, capsys):
     assert "--force" in capsys.readouterr().err
     assert export.cli_restore(app, [row["path"], "--force"]) == 0
     assert "原数据库另存为" in capsys.readouterr().out
+
+
+def test_cli_restore_refuses_while_a_server_holds_the_database(data, capsys):
+    app = data
+    row = export.run_backup(app)
+    lock = hold_server_lock(app.config["database"])     # what `run_bot.py serve` takes at start
+    try:
+        assert export.cli_restore(app, [row["path"], "--force"]) == 1
+        assert "服务正在运行" in capsys.readouterr().err
+        assert server_running(app.config["database"]) == os.getpid()
+    finally:
+        lock.close()
+    assert server_running(app.config["database"]) is None
+    assert export.cli_restore(app, [row["path"], "--force"]) == 0
 
 
 def test_cli_backup_prints_where_the_file_is(app, capsys):

@@ -1,9 +1,11 @@
 import io
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from bot import console
+from bot.db import hold_server_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,3 +34,20 @@ def test_chat_command_runs_from_the_cli(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "测试组（0 人）" in result.stdout and "注册待审核：李四" in result.stdout
+
+
+def test_a_second_server_on_the_same_database_is_refused(tmp_path):
+    database = tmp_path / "t.db"
+    config = tmp_path / "c.yaml"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config.write_text(f"database: {database}\nserver: {{port: {port}}}\n", encoding="utf-8")
+    lock = hold_server_lock(str(database))       # as a running `serve` holds it
+    try:
+        result = subprocess.run([sys.executable, "run_bot.py", "--config", str(config), "serve"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=30)
+    finally:
+        lock.close()
+    assert result.returncode == 2
+    assert "同一个数据库只能运行一个服务" in result.stderr
