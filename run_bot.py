@@ -93,6 +93,7 @@ def _serve(config):
         print(f"另一个 teabot 服务正在使用数据库 {config['database']}：同一个数据库只能运行一个服务。", file=sys.stderr)
         return 2
     app = _build(config)
+    app.pusher.resume()
     if not config["wechat"]["token"]:
         log.warning("wechat.token 未设置：/wechat 将拒绝所有请求（本地试用请运行 python run_bot.py chat）")
     scheduler.start(app)

@@ -56,6 +56,18 @@ class Pusher:
         with self.app.store.write() as tx:
             return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
 
+    def resume(self):
+        """Queue again the pushes a previous process recorded but never finished (it stopped or crashed between
+        recording and sending): at start, so a notification may arrive twice rather than never. The 48-hour
+        window is checked when each is sent, as for any push. Returns how many were queued."""
+        rows = self.app.store.query("SELECT id FROM pushes WHERE status = 'pending' ORDER BY id")
+        if rows:
+            self._ensure_worker()
+            for row in rows:
+                self._queue.put(row["id"])
+            log.info("%d push(es) left pending by the previous run queued again", len(rows))
+        return len(rows)
+
     def flush(self, timeout=5):
         """Wait until every queued push has been handled, at most `timeout` seconds."""
         deadline = time.monotonic() + timeout

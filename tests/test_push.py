@@ -274,3 +274,18 @@ def test_push_inside_a_write_transaction_is_sent_after_commit(tmp_path, pconfig)
         time.sleep(0.2)
     assert pushed(app, push_id)["status"] == "sent"
     assert received == ["事务内"]
+
+
+def test_pushes_left_pending_by_a_crashed_process_are_sent_at_the_next_start(pconfig, fake):
+    crashed = App(pconfig).setup()
+    crashed.touch("o-zs")
+    with crashed.store.write() as db:        # recorded, never sent: the process died in between
+        db.execute("INSERT INTO pushes (openid, text, kind, created_at, status) VALUES "
+                   "('o-zs', '你的注册已通过', 'register', ?, 'pending')", [to_utc_text(utc_now())])
+    restarted = App(pconfig).setup()
+    assert restarted.pusher.resume() == 1
+    restarted.pusher.flush(5)
+    row = restarted.store.one("SELECT status, attempts FROM pushes WHERE text = '你的注册已通过'")
+    assert (row["status"], row["attempts"]) == ("sent", 1)
+    assert fake.calls[-1][2]["text"] == {"content": "你的注册已通过"}
+    assert restarted.pusher.resume() == 0     # nothing pending any more: nothing sent twice
