@@ -47,9 +47,8 @@ def test_write_returns_after_an_fsync_of_the_wal_that_began_after_its_commit(sto
         assert visible == n            # the fsync started after this transaction's COMMIT
 
 
-def test_concurrent_writers_share_fsyncs(store, fsyncs):
-    threads_n, per_thread = 8, 10
-
+def write_from_threads(store, threads_n, per_thread):
+    """threads_n real threads, each making per_thread write transactions of one distinct row."""
     def writer(n):
         for i in range(per_thread):
             with store.write() as tx:
@@ -60,7 +59,11 @@ def test_concurrent_writers_share_fsyncs(store, fsyncs):
         t.start()
     for t in threads:
         t.join()
-    writes = threads_n * per_thread
+    return threads_n * per_thread
+
+
+def test_concurrent_writers_share_fsyncs(store, fsyncs):
+    writes = write_from_threads(store, 8, 10)
     assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == writes
     assert len(fsyncs) < writes / 2, f"{len(fsyncs)} fsyncs for {writes} writes: no group commit"
 
@@ -74,19 +77,8 @@ def test_failed_transaction_rolls_back(store):
 
 
 def test_concurrent_writers_lose_nothing(store):
-    threads_n, per_thread = 8, 40
-
-    def writer(n):
-        for i in range(per_thread):
-            with store.write() as tx:
-                tx.execute("INSERT INTO t (v) VALUES (?)", [n * 1000 + i])
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert store.one("SELECT COUNT(DISTINCT v) AS n FROM t")["n"] == threads_n * per_thread
+    writes = write_from_threads(store, 8, 40)
+    assert store.one("SELECT COUNT(DISTINCT v) AS n FROM t")["n"] == writes
 
 
 def test_query_returns_dicts(store):
