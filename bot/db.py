@@ -1,5 +1,5 @@
-"""SQLite access: one connection per thread (WAL, busy timeout), explicit write transactions made durable by a
-group commit, and numbered migrations recorded in the database.
+"""SQLite access: one shared connection for messages (plus one per thread for everything else), WAL, explicit
+write transactions made durable by a group commit, numbered migrations, and the one-server-per-database lock.
 
 Inside `store.write()` use plain SQL through `db.execute(...)`: sqlite-utils' table helpers (insert, update)
 commit on their own and would end the transaction early. Outside it, sqlite-utils is fine for reading.
@@ -105,7 +105,12 @@ class Store:
                 raise
             finally:
                 self._local.in_write = False
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:    # never leave the shared connection inside a failed transaction
+                    conn.execute("ROLLBACK")
+                raise
             self._committed += 1
             ticket = self._committed
         self._make_durable(ticket)

@@ -3,6 +3,7 @@ deduplication of WeChat's retries, and passive replies."""
 
 import base64
 import binascii
+import collections
 import hmac
 import logging
 import re
@@ -198,7 +199,7 @@ class Inbound:
         self.wait_seconds = wait_seconds
         self.stale_seconds = stale_seconds    # kept for callers; 'processing' rows are no longer written
         self._flights = {}
-        self._recent = {}                     # key -> (time.monotonic(), reply), oldest first
+        self._recent = collections.OrderedDict()   # key -> (time.monotonic(), reply), oldest first
         self._unsaved = []                    # inbound rows the saver has not written yet
         self._lock = threading.Lock()
         self._saver = None
@@ -254,7 +255,10 @@ class Inbound:
                 return error_reply(error_id)     # nothing kept: a retry computes again
             flight.reply = reply
             with self._lock:
-                self._recent[key] = (time.monotonic(), reply)
+                now = time.monotonic()
+                self._recent[key] = (now, reply)
+                while next(iter(self._recent.values()))[0] < now - RECENT_SECONDS:
+                    self._recent.popitem(last=False)          # oldest first: amortised O(1) per message
                 self._unsaved.append([key, openid, to_utc_text(utc_now()), reply])
             self._start_saver()
             return reply
@@ -307,19 +311,17 @@ class Inbound:
                 log.exception("could not save inbound replies")
 
     def flush(self):
-        """Save the replies not yet saved, forget the ones older than RECENT_SECONDS, prune old rows hourly."""
+        """Save the replies not yet saved (until a transaction saves none: the hook logged why); prune old rows
+        hourly."""
         with self._lock:
-            pending = bool(self._unsaved)
-            horizon = time.monotonic() - RECENT_SECONDS
-            for key, (at, _) in list(self._recent.items()):
-                if at >= horizon:
-                    break
-                del self._recent[key]
+            pending = len(self._unsaved)
         while pending:
             with self.store.write():
                 pass                    # the hook saves (up to SAVE_BATCH_ROWS per transaction)
             with self._lock:
-                pending = bool(self._unsaved)
+                pending, before = len(self._unsaved), pending
+            if pending >= before:
+                break
         if time.monotonic() - self._last_prune >= 3600:
             self._last_prune = time.monotonic()
             with self.store.write() as db:

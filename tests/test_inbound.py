@@ -86,3 +86,13 @@ def test_a_saved_reply_rides_along_the_next_write_transaction(config):
     with app.store.write() as db:       # any request's write, e.g. the next expense
         db.execute("INSERT INTO groups (name, created_at) VALUES ('另一组', '2026-12-01T00:00:00+00:00')")
     assert _stored(config["database"], "m5") == ("done", "答复五")   # committed with it, no waiting
+
+
+def test_replies_are_forgotten_after_recent_seconds_so_memory_stays_bounded(config, monkeypatch):
+    from bot import wechat
+    monkeypatch.setattr(wechat, "RECENT_SECONDS", 0.05)
+    inbound = Inbound(App(config).setup().store)
+    inbound.once("old", "o-user", lambda: "一")
+    time.sleep(0.1)
+    inbound.once("new", "o-user", lambda: "二")
+    assert list(inbound._recent) == ["new"]
