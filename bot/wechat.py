@@ -28,7 +28,6 @@ from .timeutil import from_utc_text, to_utc_text, utc_now
 log = logging.getLogger("teabot.wechat")
 
 NON_TEXT_HINT = "目前只支持文字命令，发送 0 查看菜单"
-STALE_PROCESSING_SECONDS = 60      # a 'processing' row this old belongs to a crashed process: take it over
 RETRY_WAIT_SECONDS = 4.5           # WeChat gives up on a request after 5 s
 KEEP_INBOUND_DAYS = 2
 RECENT_SECONDS = 300               # replies answered to retries from memory (WeChat retries within ~15 s)
@@ -194,10 +193,9 @@ class Inbound:
     the save) computes again without recording twice.
     """
 
-    def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS, stale_seconds=STALE_PROCESSING_SECONDS):
+    def __init__(self, store, wait_seconds=RETRY_WAIT_SECONDS):
         self.store = store
         self.wait_seconds = wait_seconds
-        self.stale_seconds = stale_seconds    # kept for callers; 'processing' rows are no longer written
         self._flights = {}
         self._recent = collections.OrderedDict()   # key -> (time.monotonic(), reply), oldest first
         self._unsaved = []                    # inbound rows the saver has not written yet
