@@ -72,8 +72,8 @@ def _log_request(method, path, status, started):
 
 def make_wsgi(app):
     """The WSGI application for `app`: POST /wechat directly, everything else through bottle."""
-    web = _make_bottle(app)
-    endpoint = web.config["teabot.endpoint"]
+    endpoint = make_wechat_handler(app)
+    web = _make_bottle(app, endpoint)
 
     def application(environ, start_response):
         # POST /wechat is the hot path (every message): it skips bottle's routing, request and response objects
@@ -98,18 +98,13 @@ def make_wsgi(app):
     return application
 
 
-def _make_bottle(app):
+def _make_bottle(app, endpoint):
+    """Everything but POST /wechat (which make_wsgi answers before bottle): the URL check, /healthz, plugin routes."""
     web = bottle.Bottle(catchall=True)
-    endpoint = web.config["teabot.endpoint"] = make_wechat_handler(app)
 
     @web.get("/wechat")
     def wechat_check():
         return _answer(endpoint.verify(_query()))
-
-    @web.post("/wechat")
-    def wechat_message():
-        environ = bottle.request.environ
-        return _answer(endpoint.handle(_query(), environ.get("CONTENT_LENGTH"), environ["wsgi.input"]))
 
     @web.get("/healthz")
     def healthz():
