@@ -1,6 +1,7 @@
 """Shared fixtures: a real config, a real SQLite file, a real app."""
 
 import copy
+import time
 
 import pytest
 
@@ -10,6 +11,14 @@ from bot.config import DEFAULTS
 
 ADMIN = "o-admin"
 FINANCE = "o-finance"
+
+
+def eventually(read, expected, seconds=5):
+    """read() once it equals expected (for what is written in the background), else its last value."""
+    deadline = time.monotonic() + seconds
+    while (value := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
 
 
 @pytest.fixture(autouse=True)

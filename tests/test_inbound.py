@@ -7,6 +7,7 @@ import time
 
 from bot.app import App
 from bot.wechat import Inbound
+from conftest import eventually
 
 
 def _stored(path, key):
@@ -22,10 +23,7 @@ def test_reply_is_saved_in_the_background_soon_after_it_is_returned(config):
     app = App(config).setup()
     inbound = Inbound(app.store)
     assert inbound.once("m1", "o-user", lambda: "答复一") == "答复一"
-    deadline = time.monotonic() + 5
-    while _stored(config["database"], "m1") is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _stored(config["database"], "m1") == ("done", "答复一")
+    assert eventually(lambda: _stored(config["database"], "m1"), ("done", "答复一")) == ("done", "答复一")
 
 
 def test_a_retry_is_answered_from_memory_without_computing_again(config):

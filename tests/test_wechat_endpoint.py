@@ -19,6 +19,7 @@ from bot.plugin import Plugin, load_plugins
 from bot.timeutil import to_utc_text, utc_now
 from bot.web import start_background
 from bot.wechat import NON_TEXT_HINT, Inbound, make_wechat_handler
+from conftest import eventually
 
 TOKEN = "testtoken"
 US = "gh_teabot"
@@ -58,14 +59,6 @@ class Client:
 
     def get(self, path, **kwargs):
         return requests.get(self.base + path, timeout=10, **kwargs)
-
-
-def eventually(read, expected, seconds=5):
-    """read() once it equals expected (the inbound table is written in the background), else its last value."""
-    deadline = time.monotonic() + seconds
-    while (value := read()) != expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
 
 
 def reply_content(response):
