@@ -2,7 +2,9 @@
 write transactions made durable by a group commit, numbered migrations, and the one-server-per-database lock.
 
 Inside `store.write()` use plain SQL through `db.execute(...)`: sqlite-utils' table helpers (insert, update)
-commit on their own and would end the transaction early. Outside it, sqlite-utils is fine for reading.
+commit on their own and would end the transaction early. Outside it, sqlite-utils is fine for reading. A write
+block shares its transaction with concurrent ones (each in its own SAVEPOINT), so constraints must be checked
+when a statement runs (the default), not deferred to COMMIT, where one block's violation would fail them all.
 """
 
 import fcntl
@@ -16,14 +18,45 @@ import sqlite_utils
 from .timeutil import to_utc_text, utc_now
 
 
+MAX_BATCH = 64                     # write() blocks sharing one transaction at most
+
+
+class _Batch:
+    """write() blocks sharing one transaction: how many, its COMMIT number once committed, the error that
+    failed it."""
+    __slots__ = ("size", "ticket", "error")
+
+    def __init__(self):
+        self.size = 0
+        self.ticket = None
+        self.error = None
+
+
+class _Waiter:
+    """A writer waiting for its batch to be on disk, or to be told to lead the next fsync."""
+    __slots__ = ("gate", "batch", "lead")
+
+    def __init__(self, batch):
+        self.gate = threading.Lock()
+        self.gate.acquire()
+        self.batch = batch
+        self.lead = False
+
+
 class Store:
     """The database file, shared by every thread of the process.
 
     `query`, `one` and `write` (every message) go through one shared connection, used under one lock: on the
     one core the server runs on, the lock costs nothing, and the connection that makes every write keeps its
-    page cache, where per-thread connections re-read their pages after each other thread's COMMIT. The fsync
-    happens outside the lock, shared by concurrent writers (group commit). `db` is a per-thread connection
+    page cache, where per-thread connections re-read their pages after each other thread's COMMIT. Concurrent
+    writers share one transaction and one fsync (group commit, see write()). `db` is a per-thread connection
     for everything else: sqlite-utils helpers, long reads, snapshots.
+
+    What a read through `query`/`one` may see: blocks of the batch still open (committed with it a moment
+    later), as it may see a batch not yet fsync'd. A write block that read them commits or fails with them (it
+    is in the same batch or a later one); only a read-only reply could show a record whose batch then fails to
+    commit (disk full, I/O error), and that record's writer is told it failed. Reads through `db` see
+    committed data only.
     """
 
     def __init__(self, path, busy_timeout_ms=10_000):
@@ -35,11 +68,14 @@ class Store:
         # Re-entrant: a plugin may read through query() inside its own write(). Threads of this process queue
         # here, not in SQLite's busy handler, which sleeps and polls (1, 2, 5 … 100 ms).
         self._lock = threading.RLock()
-        self._committed = 0              # write transactions committed so far (guarded by _lock)
+        # group commit, all guarded by _lock
+        self._batch = None               # the open transaction write() blocks share, see write()
+        self._committed = 0              # batches committed so far
         self._synced = 0                 # of those, how many an fsync of the WAL has made durable
-        self._syncing = False            # an fsync is running (one at a time)
-        self._sync_lock = threading.Lock()
-        self._sync_waiters = []          # (ticket, gate) of writers waiting for an fsync
+        self._syncing = False            # an fsync leader is running (one at a time)
+        self._waiters = []               # writers waiting for their batch's COMMIT and fsync
+        self._writers_waiting = 0        # threads in write() waiting for _lock (guarded by _waiting_lock)
+        self._waiting_lock = threading.Lock()
         self._synced_wal_inode = None
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -87,79 +123,144 @@ class Store:
 
     @contextmanager
     def write(self):
-        """One write transaction (BEGIN IMMEDIATE: the lock up front, no upgrade deadlocks); not re-entrant.
+        """One write transaction; not re-entrant. When it returns, what it wrote is on disk (fsync'd), so a reply
+        may acknowledge it; if the block raises, nothing it wrote remains.
 
-        When it returns, the transaction is on disk (fsync'd), so a reply may acknowledge it.
+        Concurrent writers share transactions (group commit): each block runs in its own SAVEPOINT inside the
+        open transaction (a batch), which is committed when no other writer is waiting for the lock and no fsync
+        is running, or else by the next fsync's leader: writers that arrive while the disk is busy with one
+        batch form the next. A COMMIT writes each page it changed to the WAL once, so the pages messages have in
+        common (the ends of the ledger, its indexes, the audit table) are written once per batch, and one fsync
+        covers the batch. BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlocks.
         """
+        if getattr(self._local, "in_write", False):
+            raise RuntimeError("store.write() is not re-entrant: use the transaction you are in")
         database = self._shared_db()
         conn = database.conn
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            self._local.in_write = True
+        with self._waiting_lock:
+            self._writers_waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._waiting_lock:
+                self._writers_waiting -= 1
+        waiter, lead = None, False
+        try:
+            batch = self._batch
+            if batch is None:
+                conn.execute("BEGIN IMMEDIATE")         # raises before anything is open
+                batch = self._batch = _Batch()
+            failure = None
             try:
-                yield database
-                for hook in self._before_commit:
-                    hook(database)
-            except BaseException:
+                conn.execute("SAVEPOINT teabot_write")
+                self._local.in_write = True
+                try:
+                    yield database
+                finally:
+                    self._local.in_write = False
+                conn.execute("RELEASE teabot_write")
+                batch.size += 1
+            except BaseException as exc:
+                failure = exc
+                self._undo_block(conn, batch, exc)
+            keep_open = (batch.error is None and batch.size < MAX_BATCH
+                         and (self._writers_waiting > 0 or (self._syncing and batch.size > 0)))
+            if not keep_open:
+                self._close_batch(conn)
+                if not self._syncing:
+                    self._syncing = lead = True     # even if this block failed: the others need the fsync
+            if not lead and failure is None and batch.error is None:
+                waiter = _Waiter(batch)
+                self._waiters.append(waiter)
+        finally:
+            self._lock.release()
+        if waiter is not None:
+            waiter.gate.acquire()      # released when the batch is on disk, or to lead the next fsync
+            lead = waiter.lead
+        if lead:
+            self._lead(batch)
+        if failure is not None:
+            raise failure
+        if batch.error is not None:
+            raise batch.error
+
+    def sync(self):
+        """Return once every write a read through query()/one() can see is on disk: call it before a reply
+        acknowledges a record that another thread may have written a moment ago (a retry finding the first
+        attempt's row), since that record's batch may not be committed yet."""
+        with self.write():
+            pass
+
+    def _undo_block(self, conn, batch, exc):
+        """Roll back one block's savepoint. Some errors (disk full, I/O) make SQLite roll back the whole
+        transaction: then the batch has failed, and so has every block in it."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO teabot_write")
+                conn.execute("RELEASE teabot_write")
+                return
+        except sqlite3.Error:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                raise
-            finally:
-                self._local.in_write = False
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:    # never leave the shared connection inside a failed transaction
-                    conn.execute("ROLLBACK")
-                raise
-            self._committed += 1
-            ticket = self._committed
-        self._make_durable(ticket)
+        batch.error = exc
 
-    def _make_durable(self, ticket):
-        """Return once an fsync of the WAL begun after COMMIT number `ticket` has finished.
-
-        The fsync runs outside the write lock, so the transactions that commit meanwhile are made durable
-        together by the next one: one fsync per batch of concurrent writers (group commit). Each waiter sleeps
-        on its own gate and is woken once, when its batch is on disk or when it is to lead the next one (a
-        shared condition would wake every waiter after every fsync).
-        """
-        while True:
-            with self._sync_lock:
-                if self._synced >= ticket:
-                    return
-                if self._syncing:
-                    gate = threading.Lock()
-                    gate.acquire()
-                    self._sync_waiters.append((ticket, gate))
-                else:
-                    self._syncing, gate, target = True, None, self._committed
-            if gate is not None:
-                gate.acquire()
-                continue
-            try:
-                self._fsync_wal()         # on failure the error reaches this caller; the next waiter tries again
-            except BaseException:
-                with self._sync_lock:
-                    self._syncing = False
-                    self._wake_sync_waiters()
-                raise
-            with self._sync_lock:
-                self._syncing = False
-                self._synced = max(self._synced, target)
-                self._wake_sync_waiters()
+    def _close_batch(self, conn):
+        """COMMIT the open batch after the before_commit hooks (under the lock); a failed batch wakes its writers
+        with the error."""
+        batch, self._batch = self._batch, None
+        if batch is None:
             return
+        if batch.error is None:
+            try:
+                for hook in self._before_commit:
+                    hook(self._shared)
+                conn.execute("COMMIT")
+                self._committed += 1
+                batch.ticket = self._committed
+                return
+            except BaseException as exc:
+                batch.error = exc
+        if conn.in_transaction:        # never leave the shared connection inside a failed transaction
+            conn.execute("ROLLBACK")
+        self._release(lambda waiter: waiter.batch is batch)
 
-    def _wake_sync_waiters(self):
-        """Release the waiters whose COMMIT is now on disk, and the first of the others to lead the next fsync."""
+    def _lead(self, own):
+        """Be the fsync leader (self._syncing is set): commit the open batch, if any, fsync the WAL once for every
+        batch committed so far (the leader's own batch `own` among them), release their writers and hand the lead
+        to a writer still waiting."""
+        with self._lock:
+            self._close_batch(self._shared.conn)
+            target = self._committed
+        error = None
+        if target > self._synced:
+            try:
+                self._fsync_wal()
+            except BaseException as exc:          # those batches fail; the next leader tries again for later ones
+                error = exc
+                if own.error is None:
+                    own.error = exc
+        with self._lock:
+            for waiter in self._waiters:
+                if waiter.batch.ticket is not None and self._synced < waiter.batch.ticket <= target:
+                    waiter.batch.error = error
+            if error is None:
+                self._synced = max(self._synced, target)
+            self._release(lambda waiter: waiter.batch.ticket is not None and waiter.batch.ticket <= target)
+            self._syncing = False
+            if self._waiters:                     # a batch committed or left open during this fsync
+                successor = self._waiters.pop(0)
+                self._syncing = successor.lead = True
+                successor.gate.release()
+
+    def _release(self, done):
+        """Wake the waiting writers for which done(waiter) is true (under the lock)."""
         waiting = []
-        for waiter_ticket, gate in self._sync_waiters:
-            if waiter_ticket <= self._synced:
-                gate.release()
+        for waiter in self._waiters:
+            if done(waiter):
+                waiter.gate.release()
             else:
-                waiting.append((waiter_ticket, gate))
-        if waiting:
-            waiting.pop(0)[1].release()
-        self._sync_waiters = waiting
+                waiting.append(waiter)
+        self._waiters = waiting
 
     def _fsync_wal(self):
         """fsync the WAL file (and, the first time a WAL file is seen, its directory entry), as SQLite's

@@ -102,7 +102,9 @@ def record_expense(ctx):
         existing = expense_by_msg_id(ctx.store, ctx.msg_id) if ctx.msg_id else None
         if existing is None:
             raise
-        # the same WeChat message, recorded before (UNIQUE source_msg_id)
+        # the same WeChat message, recorded before (UNIQUE source_msg_id), perhaps a moment ago by another thread
+        # in a batch still in flight: acknowledge it only once it is on disk
+        ctx.store.sync()
         return _ack(ctx, existing, open_total(ctx.store.db, ctx.openid))
     expense = {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()}
     return _ack(ctx, expense, total_fen)

@@ -221,6 +221,7 @@ def _insert_order(app, openid, group_id, amount_fen, note, provider, mode, expir
             return payment_by(app.store, "out_trade_no", out_trade_no)
         except sqlite3.IntegrityError:
             if msg_id and payment_by(app.store, "source_msg_id", msg_id):
+                app.store.sync()             # the first attempt's order may be in a batch still in flight
                 return payment_by(app.store, "source_msg_id", msg_id)
             # otherwise an out_trade_no/token collision: draw again
     raise RuntimeError("could not draw a unique out_trade_no")

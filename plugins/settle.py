@@ -148,6 +148,7 @@ def settle(ctx):
         earlier = ctx.store.query("SELECT id, record_count, total_fen FROM settlements WHERE source_msg_id = :m ORDER BY id",
                                   {"m": ctx.msg_id})
         if earlier:
+            ctx.store.sync()                 # the first attempt's settlement may be in a batch still in flight
             return _reply_for(ctx, earlier)  # the same WeChat message, already settled
     target = ctx.args[0]
     if target in ("全部", "所有"):

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from bot.db import Store
+from conftest import eventually
 
 
 @pytest.fixture
@@ -85,3 +86,110 @@ def test_query_returns_dicts(store):
     with store.write() as tx:
         tx.execute("INSERT INTO t (v) VALUES (7)")
     assert store.query("SELECT v FROM t WHERE v = :v", {"v": 7}) == [{"v": 7}]
+
+
+def test_write_is_not_reentrant(store):
+    with store.write() as tx:
+        tx.execute("INSERT INTO t (v) VALUES (1)")
+        with pytest.raises(RuntimeError, match="not re-entrant"):
+            with store.write():
+                pass
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 1
+
+
+@pytest.fixture
+def held_fsync(monkeypatch):
+    """The first fdatasync waits until the test lets it go: writers that arrive meanwhile form one batch."""
+    release, calls = threading.Event(), []
+    real = os.fdatasync
+
+    def held(fd):
+        calls.append(fd)
+        if len(calls) == 1:
+            release.wait(10)
+        return real(fd)
+    monkeypatch.setattr(os, "fdatasync", held)
+    return release, calls
+
+
+def start_batch(store, held_fsync, blocks):
+    """One write whose fsync is held, then one thread per block(tx) while it is: returns what each raised."""
+    release, calls = held_fsync
+    outcomes = {}
+
+    def run(name, block):
+        try:
+            with store.write() as tx:
+                block(tx)
+            outcomes[name] = None
+        except Exception as exc:
+            outcomes[name] = exc
+
+    first = threading.Thread(target=run, args=("first", lambda tx: tx.execute("INSERT INTO t (v) VALUES (0)")))
+    first.start()
+    assert eventually(lambda: len(calls), 1) == 1          # the first write is in its fsync
+    threads = [threading.Thread(target=run, args=(name, block)) for name, block in blocks.items()]
+    for thread in threads:
+        thread.start()
+    try:
+        # every block has run: the failing ones have returned, the others wait for their batch's COMMIT
+        assert eventually(lambda: len(outcomes) + len(store._waiters), len(blocks)) == len(blocks)
+    finally:
+        release.set()
+        for thread in [first] + threads:
+            thread.join(10)
+    return outcomes, len(calls)
+
+
+def insert(v, then=None):
+    def block(tx):
+        tx.execute("INSERT INTO t (v) VALUES (?)", [v])
+        if then:
+            then(tx)
+    return block
+
+
+def boom(tx):
+    raise RuntimeError("boom")
+
+
+def test_concurrent_blocks_share_one_commit_and_a_failing_block_undoes_only_itself(store, held_fsync):
+    blocks = {v: insert(v) for v in range(1, 9)}
+    blocks["failing"] = insert(99, then=boom)
+    outcomes, fsyncs = start_batch(store, held_fsync, blocks)
+    assert isinstance(outcomes.pop("failing"), RuntimeError)
+    assert set(outcomes.values()) == {None}
+    assert sorted(r["v"] for r in store.query("SELECT v FROM t")) == list(range(0, 9))   # not 99
+    assert store._committed == 2         # the first write's COMMIT, then one COMMIT for the eight others
+    assert fsyncs == 2
+
+
+def test_a_batch_whose_commit_fails_fails_every_block_in_it(store, held_fsync):
+    # a deferred foreign key is checked at COMMIT: the one real way to make a COMMIT fail on demand
+    store.db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    store.db.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    blocks = {v: insert(v) for v in range(1, 5)}
+    blocks["orphan"] = lambda tx: tx.execute("INSERT INTO child (parent_id) VALUES (42)")
+    outcomes, _ = start_batch(store, held_fsync, blocks)
+    assert outcomes.pop("first") is None
+    assert all(isinstance(exc, sqlite3.IntegrityError) for exc in outcomes.values()), outcomes
+    assert [r["v"] for r in store.query("SELECT v FROM t")] == [0]      # none of the batch remains
+    with store.write() as tx:                                            # and the store goes on
+        tx.execute("INSERT INTO t (v) VALUES (10)")
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 2
+
+
+def test_a_failed_fsync_is_reported_not_acknowledged(store, monkeypatch):
+    real, failures = os.fdatasync, [OSError(5, "Input/output error")]
+
+    def failing_once(fd):
+        if failures:
+            raise failures.pop()
+        return real(fd)
+    monkeypatch.setattr(os, "fdatasync", failing_once)
+    with pytest.raises(OSError):
+        with store.write() as tx:
+            tx.execute("INSERT INTO t (v) VALUES (1)")
+    with store.write() as tx:          # the next writer's fsync covers both
+        tx.execute("INSERT INTO t (v) VALUES (2)")
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 2
