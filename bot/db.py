@@ -135,8 +135,6 @@ class Store:
         """
         if getattr(self._local, "in_write", False):
             raise RuntimeError("store.write() is not re-entrant: use the transaction you are in")
-        database = self._shared_db()
-        conn = database.conn
         with self._waiting_lock:
             self._writers_waiting += 1
         try:
@@ -146,6 +144,8 @@ class Store:
                 self._writers_waiting -= 1
         waiter, lead = None, False
         try:
+            database = self._shared_db()       # under the lock: close() cannot close it under us
+            conn = database.conn
             batch = self._batch
             if batch is None:
                 conn.execute("BEGIN IMMEDIATE")         # raises before anything is open
@@ -297,12 +297,19 @@ class Store:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
-    def close(self):
-        """Close this thread's connection and the shared one (reopened on next use)."""
+    def close_thread(self):
+        """Close this thread's own connection (`db`): for a thread that used it and is about to end."""
         database = getattr(self._local, "db", None)
         if database is not None:
             database.conn.close()
             self._local.db = None
+
+    def close(self):
+        """Close this thread's connection and the shared one (reopened on next use), once every write begun on
+        it is committed and on disk: for shutdown, or before the database file is replaced."""
+        self.close_thread()
+        if self._shared is not None:
+            self.sync()
         with self._lock:
             if self._shared is not None:
                 self._shared.conn.close()

@@ -408,7 +408,7 @@ def in_background(app, target, *args, **kwargs):
         except Exception:
             log.exception("background %s failed", target.__name__)
         finally:
-            app.store.close()   # this thread's connection
+            app.store.close_thread()   # only this thread's connection: the server goes on with the shared one
     thread = threading.Thread(target=run, name=f"teabot-{target.__name__}", daemon=True)
     _threads.setdefault(app, []).append(thread)
     thread.start()

@@ -221,3 +221,20 @@ def test_concurrent_writers_some_failing_keep_exactly_the_blocks_that_returned(s
     assert len(returned) == 16 * 30
     assert {r["v"] for r in store.query("SELECT v FROM t")} == returned
     assert store._committed < 16 * 40      # some writes shared a COMMIT
+
+
+def test_a_thread_closing_its_connection_leaves_the_shared_one_to_the_others(store):
+    store.query("SELECT 1")
+    shared = store._shared
+
+    def background_job():
+        store.db.execute("SELECT COUNT(*) FROM t").fetchone()
+        store.close_thread()
+
+    job = threading.Thread(target=background_job)
+    job.start()
+    job.join()
+    assert store._shared is shared               # still open: writers holding it are not cut off
+    with store.write() as tx:
+        tx.execute("INSERT INTO t (v) VALUES (1)")
+    assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 1

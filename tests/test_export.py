@@ -210,10 +210,12 @@ def test_start_hook_schedules_both_jobs_at_the_configured_local_times(app, confi
 
 def test_command_86_answers_at_once_and_pushes_when_the_file_is_ready(app, say, sent, member):
     say(member("张三"), "1 10 奶茶")
+    shared = app.store._shared
     reply = say(FINANCE, "86")
     name = export.report_name(app.now().date())
     assert name in reply and "完成后" in reply
     export.join_background(app)
+    assert app.store._shared is shared     # the export thread closed only its own connection, not the messages' one
     app.pusher.flush(5)
     assert any(openid == FINANCE and name in text and "已生成" in text for openid, text in sent)
     assert (Path(app.config["exports_dir"]) / name).exists()
