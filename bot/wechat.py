@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+import xml.etree.ElementTree
 from xml.etree.ElementTree import ParseError
 
 import defusedxml
@@ -44,12 +45,21 @@ class BadXML(ValueError):
 
 
 def parse_xml(body):
-    """WeChat XML -> dict of the root's children (nested elements become dicts); DTDs and entities refused."""
+    """WeChat XML -> dict of the root's children (nested elements become dicts); DTDs and entities refused.
+
+    A body that begins with `<xml>` itself, as every WeChat message does, has no prolog: no DOCTYPE can come
+    after the root element starts, so nothing can declare an entity (a bomb or an external file), and any
+    `&name;` other than the five predefined ones is a parse error. Those bodies go straight to the C parser
+    (a third of defusedxml's cost per message); everything else is parsed by defusedxml, which refuses DTDs.
+    """
     if not body:
         raise BadXML("empty body")
     try:
-        root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True, forbid_entities=True,
-                                                 forbid_external=True)
+        if body.startswith(b"<xml>"):
+            root = xml.etree.ElementTree.fromstring(body)
+        else:
+            root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True, forbid_entities=True,
+                                                     forbid_external=True)
     except (ParseError, defusedxml.DefusedXmlException, ValueError, TypeError) as exc:
         raise BadXML(f"{type(exc).__name__}: {exc}") from None
     if root.tag != "xml":

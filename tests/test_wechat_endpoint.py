@@ -216,6 +216,17 @@ def test_xml_bomb_is_refused_fast(client):
     assert client.app.user("o-bomb") is None
 
 
+@pytest.mark.parametrize("body", [
+    # bodies that begin with <xml> skip defusedxml (no prolog, so nothing can be declared): still refused
+    b"<xml><FromUserName>o-e</FromUserName><MsgType>text</MsgType><Content>&xxe;</Content></xml>",
+    b"<xml><!DOCTYPE xml [<!ENTITY a 'b'>]><FromUserName>o-e</FromUserName><MsgType>text</MsgType></xml>",
+    b'<xml><FromUserName>o-e</FromUserName><MsgType>text</MsgType><Content>&#0;</Content></xml>',
+])
+def test_entities_in_a_prolog_free_body_are_400(client, body):
+    assert client.post(body).status_code == 400
+    assert client.app.user("o-e") is None
+
+
 def test_doctype_without_entities_is_400(client):
     body = b"<!DOCTYPE xml><xml><FromUserName>o-d</FromUserName><MsgType>text</MsgType><Content>0</Content></xml>"
     assert client.post(body).status_code == 400
