@@ -237,14 +237,13 @@ class Store:
                 self._fsync_wal()
             except BaseException as exc:          # those batches fail; the next leader tries again for later ones
                 error = exc
-                if own.error is None:
-                    own.error = exc
         with self._lock:
-            for waiter in self._waiters:
-                if waiter.batch.ticket is not None and self._synced < waiter.batch.ticket <= target:
-                    waiter.batch.error = error
             if error is None:
                 self._synced = max(self._synced, target)
+            else:
+                for batch in [own] + [waiter.batch for waiter in self._waiters]:
+                    if batch.error is None and batch.ticket is not None and self._synced < batch.ticket <= target:
+                        batch.error = error
             self._release(lambda waiter: waiter.batch.ticket is not None and waiter.batch.ticket <= target)
             self._syncing = False
             if self._waiters:                     # a batch committed or left open during this fsync
