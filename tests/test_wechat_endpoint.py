@@ -290,6 +290,31 @@ def test_same_msgid_three_concurrent_retries_register_once(client):
     assert client.app.user("o-zs")["status"] == "pending"
 
 
+def test_many_members_recording_at_once_over_http_lose_nothing_and_totals_add_up(client):
+    """8 members × 10 distinct `1` messages, all at once through the real server: the writes share transactions
+    (bot.db group commit), and every reply must still be right, in order per member, and on disk."""
+    members = [f"o-m{i}" for i in range(8)]
+    for n, openid in enumerate(members):
+        assert "已提交注册" in reply_content(client.post(message_xml(openid, f"9 测试组 成员{n}", f"40{n}")))["Content"]
+    assert "已通过 8 个" in reply_content(client.post(message_xml("o-admin", "81 全部", "4100")))["Content"]
+    totals = {openid: [] for openid in members}
+
+    def member_sends(i, openid):
+        for k in range(10):
+            content = reply_content(client.post(message_xml(openid, f"1 {k + 1} 第{k}笔", f"5{i}{k:02d}")))["Content"]
+            assert "已记录" in content, content
+            totals[openid].append(content.split("你的未报销合计：")[1].split(" 元")[0])
+    threads = [threading.Thread(target=member_sends, args=(i, o)) for i, o in enumerate(members)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    running = [f"{sum(range(1, k + 2))}.00" for k in range(10)]      # 1.00, 3.00, 6.00, … 55.00
+    assert totals == {openid: running for openid in members}
+    rows = client.app.store.query("SELECT openid, COUNT(*) AS n, SUM(amount_fen) AS fen FROM expenses GROUP BY openid")
+    assert {r["openid"]: (r["n"], r["fen"]) for r in rows} == {openid: (10, 5500) for openid in members}
+
+
 def test_retry_while_first_is_slow_waits_for_the_same_reply(client):
     app, calls = client.app, []
     original = app.handle_text
