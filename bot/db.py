@@ -33,14 +33,77 @@ class _Batch:
 
 
 class _Waiter:
-    """A writer waiting for its batch to be on disk, or to be told to lead the next fsync."""
-    __slots__ = ("gate", "batch", "lead")
+    """A writer waiting for its batch to be on disk, or to be told to lead the next fsync: made by the waiting
+    thread, woken once by another (`wake`, under the store lock)."""
+    __slots__ = ("gate", "batch", "lead", "woken")
 
     def __init__(self, batch):
-        self.gate = threading.Lock()
-        self.gate.acquire()
+        self.gate = _gate()
         self.batch = batch
         self.lead = False
+        self.woken = False
+
+    def wait(self):
+        while not self.woken:          # a stray wake-up (a count left by an interrupted wait) sleeps again
+            self.gate.wait()
+
+    def wake(self, lead=False):
+        self.lead, self.woken = lead, True
+        self.gate.open()
+
+
+class _LockGate:
+    __slots__ = ("_lock",)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def wait(self):
+        self._lock.acquire()
+
+    def open(self):
+        self._lock.release()
+
+
+class _EventfdGate:
+    """A gate on the waiting thread's own eventfd. Opening it is a system call made with the GIL released, so
+    the woken thread, which the kernel runs at once on the server's one core, finds the GIL free instead of
+    stopping again to wait for it, as it does when woken through a lock (the opener still holds the GIL then).
+    Measured: 8 of 8 benchmark rounds faster, median 0.56x -> 0.61x of echo (docs/bench.md)."""
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        self._owner = owner            # keeps the descriptor open until the gate is gone, even if its thread ends
+
+    def wait(self):
+        os.eventfd_read(self._owner.fd)
+
+    def open(self):
+        os.eventfd_write(self._owner.fd, 1)
+
+
+class _ThreadEventfd:
+    """One eventfd per thread that waits (a thread waits on one gate at a time), closed when no gate needs it."""
+
+    def __init__(self):
+        self.fd = os.eventfd(0, os.EFD_CLOEXEC)
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+_thread_eventfd = threading.local()
+
+
+def _gate():
+    """A gate for the calling thread to wait on: its eventfd on Linux, a lock elsewhere."""
+    if not hasattr(os, "eventfd"):
+        return _LockGate()
+    owner = getattr(_thread_eventfd, "owner", None)
+    if owner is None:
+        owner = _thread_eventfd.owner = _ThreadEventfd()
+    return _EventfdGate(owner)
 
 
 class Store:
@@ -175,7 +238,7 @@ class Store:
         finally:
             self._lock.release()
         if waiter is not None:
-            waiter.gate.acquire()      # released when the batch is on disk, or to lead the next fsync
+            waiter.wait()              # woken when the batch is on disk, or to lead the next fsync
             lead = waiter.lead
         if lead:
             self._lead(batch)
@@ -248,15 +311,15 @@ class Store:
             self._syncing = False
             if self._waiters:                     # a batch committed or left open during this fsync
                 successor = self._waiters.pop(0)
-                self._syncing = successor.lead = True
-                successor.gate.release()
+                self._syncing = True
+                successor.wake(lead=True)
 
     def _release(self, done):
         """Wake the waiting writers for which done(waiter) is true (under the lock)."""
         waiting = []
         for waiter in self._waiters:
             if done(waiter):
-                waiter.gate.release()
+                waiter.wake()
             else:
                 waiting.append(waiter)
         self._waiters = waiting

@@ -1,3 +1,4 @@
+import gc
 import os
 import sqlite3
 import threading
@@ -5,6 +6,7 @@ import time
 
 import pytest
 
+from bot import db as bot_db
 from bot.db import Store
 from conftest import eventually
 
@@ -238,3 +240,50 @@ def test_a_thread_closing_its_connection_leaves_the_shared_one_to_the_others(sto
     with store.write() as tx:
         tx.execute("INSERT INTO t (v) VALUES (1)")
     assert store.one("SELECT COUNT(*) AS n FROM t")["n"] == 1
+
+
+def test_a_stray_wakeup_does_not_return_before_the_batch_is_on_disk(store, held_fsync):
+    release, calls = held_fsync
+    done = threading.Event()
+
+    def first():
+        with store.write() as tx:
+            tx.execute("INSERT INTO t (v) VALUES (1)")
+
+    def poisoned():
+        gate = bot_db._gate()
+        gate.open()                    # a count left on this thread's gate, as by an interrupted wait
+        del gate
+        with store.write() as tx:
+            tx.execute("INSERT INTO t (v) VALUES (2)")
+        done.set()
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    assert eventually(lambda: len(calls), 1) == 1          # the first write is in its (held) fsync
+    threads.append(threading.Thread(target=poisoned))
+    threads[1].start()
+    try:
+        assert eventually(lambda: len(store._waiters), 1) == 1
+        assert not done.wait(0.3)      # woken by the stray count, it must go back to sleep
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    assert done.is_set() and len(calls) == 2
+
+
+def test_waiting_threads_leave_no_descriptors_behind(store):
+    with store.write() as tx:
+        tx.execute("INSERT INTO t (v) VALUES (-1)")
+    before = len(os.listdir("/proc/self/fd"))
+    write_from_threads(store, 16, 10)
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_group_commit_without_eventfd(store, monkeypatch):
+    monkeypatch.delattr(os, "eventfd", raising=False)          # as on macOS: gates are plain locks
+    assert isinstance(bot_db._gate(), bot_db._LockGate)
+    writes = write_from_threads(store, 8, 20)
+    assert store.one("SELECT COUNT(DISTINCT v) AS n FROM t")["n"] == writes
