@@ -11,6 +11,7 @@ import bottle
 import waitress
 
 from . import VERSION
+from .dispatch import make_dispatcher
 from .wechat import Response, make_wechat_handler
 
 log = logging.getLogger("teabot.web")
@@ -141,7 +142,9 @@ def _plugin_callback(app, function):
 
 def _waitress_options(app, threads):
     server = app.config.get("server") or {}
+    dispatcher = make_dispatcher(threads)
     return {
+        **({"_dispatcher": dispatcher} if dispatcher else {}),    # bot/dispatch.py: why
         "threads": threads,
         "ident": "teabot",
         # poll(), not select(): select() fails outright once any descriptor number passes 1024, which 1000
