@@ -51,3 +51,19 @@ def test_a_second_server_on_the_same_database_is_refused(tmp_path):
         lock.close()
     assert result.returncode == 2
     assert "同一个数据库只能运行一个服务" in result.stderr
+
+
+def test_serving_freezes_start_up_objects_and_collects_the_young_generation_less_often():
+    import gc
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run_bot_module", Path(ROOT) / "run_bot.py")
+    run_bot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_bot)
+    thresholds = gc.get_threshold()
+    try:
+        run_bot._tune_gc_for_serving()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (run_bot.GC_YOUNG_THRESHOLD,) + thresholds[1:]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
