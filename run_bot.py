@@ -4,6 +4,7 @@
 import argparse
 import gc
 import logging
+import signal
 import sys
 
 from bot import VERSION
@@ -97,6 +98,14 @@ def _tune_gc_for_serving():
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
+def _stop_on_sigterm():
+    """systemd (and docker, and kill) stop a service with SIGTERM: stop as on Ctrl-C, so the running requests
+    finish, the replies kept for WeChat's retries are saved and queued pushes are flushed."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _serve(config):
     from bot import scheduler, web
     from bot.db import ServerRunning, hold_server_lock
@@ -114,6 +123,7 @@ def _serve(config):
     host, port = config["server"]["host"], config["server"]["port"]
     log.info("teabot %s listening on http://%s:%s (wechat endpoint /wechat, health /healthz)", VERSION, host, port)
     _tune_gc_for_serving()
+    _stop_on_sigterm()
     try:
         web.serve(app, host, port, threads=config["server"]["threads"])
     finally:

@@ -67,3 +67,34 @@ def test_serving_freezes_start_up_objects_and_collects_the_young_generation_less
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_sigterm_stops_the_server_cleanly(tmp_path):
+    import signal
+    import time
+    import urllib.request
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database: {tmp_path / 't.db'}\nexports_dir: {tmp_path / 'exports'}\nserver: {{port: {port}}}\n",
+                      encoding="utf-8")
+    server = subprocess.Popen([sys.executable, "run_bot.py", "--config", str(config), "serve"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=15)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, output
+    assert "Traceback" not in output
