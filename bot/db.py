@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from .timeutil import to_utc_text, utc_now
+from .wakeup import thread_gate
 
 
 MAX_BATCH = 64                     # write() blocks sharing one transaction at most
@@ -38,72 +39,19 @@ class _Waiter:
     __slots__ = ("gate", "batch", "lead", "woken")
 
     def __init__(self, batch):
-        self.gate = _gate()
+        self.gate = thread_gate()
         self.batch = batch
         self.lead = False
         self.woken = False
 
     def wait(self):
-        while not self.woken:          # a stray wake-up (a count left by an interrupted wait) sleeps again
+        self.gate.wait()               # always once: consumes this waiter's own wake-up, even if already woken
+        while not self.woken:          # a stray count (left by an interrupted wait) returned early: sleep again
             self.gate.wait()
 
     def wake(self, lead=False):
         self.lead, self.woken = lead, True
         self.gate.open()
-
-
-class _LockGate:
-    __slots__ = ("_lock",)
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._lock.acquire()
-
-    def wait(self):
-        self._lock.acquire()
-
-    def open(self):
-        self._lock.release()
-
-
-class _EventfdGate:
-    """A gate on the waiting thread's own eventfd. Opening it is a system call made with the GIL released, so
-    the woken thread, which the kernel runs at once on the server's one core, finds the GIL free instead of
-    stopping again to wait for it, as it does when woken through a lock (the opener still holds the GIL then).
-    Measured: 8 of 8 benchmark rounds faster, median 0.56x -> 0.61x of echo (docs/bench.md)."""
-    __slots__ = ("_owner",)
-
-    def __init__(self, owner):
-        self._owner = owner            # keeps the descriptor open until the gate is gone, even if its thread ends
-
-    def wait(self):
-        os.eventfd_read(self._owner.fd)
-
-    def open(self):
-        os.eventfd_write(self._owner.fd, 1)
-
-
-class _ThreadEventfd:
-    """One eventfd per thread that waits (a thread waits on one gate at a time), closed when no gate needs it."""
-
-    def __init__(self):
-        self.fd = os.eventfd(0, os.EFD_CLOEXEC)
-
-    def __del__(self):
-        os.close(self.fd)
-
-
-_thread_eventfd = threading.local()
-
-
-def _gate():
-    """A gate for the calling thread to wait on: its eventfd on Linux, a lock elsewhere."""
-    if not hasattr(os, "eventfd"):
-        return _LockGate()
-    owner = getattr(_thread_eventfd, "owner", None)
-    if owner is None:
-        owner = _thread_eventfd.owner = _ThreadEventfd()
-    return _EventfdGate(owner)
 
 
 class Store:

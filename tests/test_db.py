@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot import db as bot_db
+from bot import wakeup
 from bot.db import Store
 from conftest import eventually
 
@@ -251,7 +251,7 @@ def test_a_stray_wakeup_does_not_return_before_the_batch_is_on_disk(store, held_
             tx.execute("INSERT INTO t (v) VALUES (1)")
 
     def poisoned():
-        gate = bot_db._gate()
+        gate = wakeup.thread_gate()
         gate.open()                    # a count left on this thread's gate, as by an interrupted wait
         del gate
         with store.write() as tx:
@@ -284,6 +284,6 @@ def test_waiting_threads_leave_no_descriptors_behind(store):
 
 def test_group_commit_without_eventfd(store, monkeypatch):
     monkeypatch.delattr(os, "eventfd", raising=False)          # as on macOS: gates are plain locks
-    assert isinstance(bot_db._gate(), bot_db._LockGate)
+    assert isinstance(wakeup.thread_gate(), wakeup.LockGate)
     writes = write_from_threads(store, 8, 20)
     assert store.one("SELECT COUNT(DISTINCT v) AS n FROM t")["n"] == writes
