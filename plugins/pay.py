@@ -220,9 +220,10 @@ def _insert_order(app, openid, group_id, amount_fen, note, provider, mode, expir
                 audit(db, openid, "pay.create", out_trade_no, f"{amount_fen} {provider} {note}".rstrip())
             return payment_by(app.store, "out_trade_no", out_trade_no)
         except sqlite3.IntegrityError:
-            if msg_id and payment_by(app.store, "source_msg_id", msg_id):
+            earlier = payment_by(app.store, "source_msg_id", msg_id) if msg_id else None
+            if earlier:
                 app.store.sync()             # the first attempt's order may be in a batch still in flight
-                return payment_by(app.store, "source_msg_id", msg_id)
+                return earlier
             # otherwise an out_trade_no/token collision: draw again
     raise RuntimeError("could not draw a unique out_trade_no")
 
