@@ -75,3 +75,37 @@ def quarter_label_range(label):
     """'2026Q4' -> ('2026-10-01', '2027-01-01') as text, for SQL on spent_on."""
     start, end = quarter_bounds(label)
     return start.isoformat(), end.isoformat()
+
+
+ACTOR_WORDS = {"config": "系统（配置）", "scheduler": "系统（定时）", "full": "系统（满员开奖）", "system": "系统",
+               "console": "系统（控制台）", "": ""}
+
+
+def display_names(store, config, openids):
+    """{openid: the name people read} for actors and organisers: their registered name, else their role
+    ('管理员', '财务'), else '未登记用户'; never the openid itself, which is an account key, not a name (finance and
+    members see these in replies, pushes and the report)."""
+    wanted = sorted({o for o in openids if o is not None})
+    names = {}
+    if wanted:
+        marks = ",".join("?" * len(wanted))
+        rows = store.db.execute(f"SELECT openid, name FROM users WHERE openid IN ({marks})", wanted).fetchall()
+        names = {openid: name for openid, name in rows if name}
+    admins, finance = set(config.get("admins") or []), set(config.get("finance") or [])
+    result = {}
+    for openid in wanted:
+        if openid in names:
+            result[openid] = names[openid]
+        elif openid in ACTOR_WORDS:
+            result[openid] = ACTOR_WORDS[openid]
+        elif openid in admins:
+            result[openid] = "管理员"
+        elif openid in finance:
+            result[openid] = "财务"
+        else:
+            result[openid] = "未登记用户"
+    return result
+
+
+def display_name(store, config, openid):
+    return display_names(store, config, [openid]).get(openid, "")
