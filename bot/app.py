@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .confirm import Confirmations
 from .db import Store, audit, migrate
 from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
 from .push import Pusher
@@ -29,6 +30,7 @@ class App:
         self.plugins = load_plugins() if plugins is None else plugins
         self.registry = Registry(self.plugins)
         self.router = Router(self)
+        self.confirmations = Confirmations(self.store)
         self.wechat_api = WeChatAPI(config)
         self.pusher = Pusher(self, sender=sender)
         self.extra_roles = {}          # openid -> set of roles granted outside config (the local console)

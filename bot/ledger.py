@@ -15,7 +15,7 @@ def open_totals_by_group(store):
     """Every team, with its open (unreimbursed) total and count; teams with nothing open show 0."""
     return store.query(
         """SELECT g.id AS group_id, g.name AS group_name,
-                  COALESCE(SUM(e.amount_fen), 0) AS total_fen, COUNT(e.id) AS count
+                  COALESCE(SUM(e.amount_fen), 0) AS total_fen, COUNT(e.id) AS count, MAX(e.id) AS max_id
            FROM groups g LEFT JOIN expenses e ON e.group_id = g.id AND e.status = 'open'
            GROUP BY g.id ORDER BY g.id"""
     )

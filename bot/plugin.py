@@ -8,6 +8,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .confirm import NeedsConfirmation
+
 ANYONE = "anyone"
 MEMBER = "member"
 PENDING = "pending"
@@ -140,6 +142,7 @@ class Context:
     now: Any                      # aware datetime in the configured timezone
     msg_id: str | None = None
     command: Command | None = None
+    confirmed: str | None = None  # the prompt the user confirmed with “确认”, when this run is that confirmation
 
     @property
     def store(self):
@@ -163,6 +166,12 @@ class Context:
 
     def is_(self, role):
         return role in self.roles
+
+    def confirm(self, prompt):
+        """Ask the user to confirm `prompt` (exactly what will happen) before going on: returns only in the run
+        their “确认” starts, and only if the handler arrives at the same prompt again (see bot/confirm.py)."""
+        if self.confirmed != prompt:
+            raise NeedsConfirmation(prompt)
 
 
 class Registry:

@@ -85,7 +85,22 @@ def m002_covering_open_totals(db):
     db.execute("CREATE INDEX expenses_group_status_amount ON expenses (group_id, status, amount_fen)")
 
 
+def m003_confirmations(db):
+    """One pending confirmation per user (bot/confirm.py): what they were asked, the command that asked, and once
+    carried out, the message that confirmed it and its reply (a WeChat retry of that message gets the same)."""
+    db.execute("""CREATE TABLE confirmations (
+        openid TEXT PRIMARY KEY,
+        command_text TEXT NOT NULL,                   -- the normalised text that asked, run again on 确认
+        prompt TEXT NOT NULL,                         -- what will happen, exactly as the user was told
+        created_at TEXT NOT NULL,                     -- UTC
+        expires_at TEXT NOT NULL,                     -- UTC: pending, when it lapses; running, when abandoned
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done')),
+        done_msg_id TEXT,                             -- the 确认 message that claimed it (running, done)
+        reply TEXT)""")
+
+
 MIGRATIONS = [
     ("core.m001_core", m001_core),
     ("core.m002_covering_open_totals", m002_covering_open_totals),
+    ("core.m003_confirmations", m003_confirmations),
 ]

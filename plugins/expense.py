@@ -5,52 +5,81 @@ import sqlite3
 from datetime import date, timedelta
 
 from bot.db import audit
-from bot.money import format_fen, looks_like_amount, parse_amount
+from bot.money import AmountError, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
+from bot.text import clean_name
 from bot.timeutil import to_utc_text, utc_now
 
 plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录")
 
 MAX_NOTE = 100
 MAX_DAYS_BACK = 180
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+DUPLICATE_WINDOW = timedelta(minutes=10)
+DEFAULT_CONFIRM_ABOVE_FEN = 100_000        # 1,000 元: above this, a record waits for “确认”
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3,
+                  "明天": -1, "明日": -1, "后天": -2, "大后天": -3}
+_FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+_MONTH_DAY = re.compile(r"(\d{1,2})[-/.月](\d{1,2})[日号]?")
+
+
+def _nearest_year(month, dom, today, token):
+    """A month-day means the nearer of this year's and last year's date: '12-30' sent on January 2 is last
+    December, '12-02' sent on December 1 is tomorrow (and refused as the future), not last year."""
+    try:
+        this_year = date(today.year, month, dom)
+    except ValueError:
+        if (month, dom) != (2, 29):
+            raise ArgError(f"日期“{token}”不存在") from None
+        this_year = None
+    candidates = [d for d in (this_year, _safe_date(today.year - 1, month, dom)) if d is not None]
+    if not candidates:
+        raise ArgError(f"日期“{token}”不存在")
+    return min(candidates, key=lambda d: abs((d - today).days))
+
+
+def _safe_date(year, month, dom):
+    try:
+        return date(year, month, dom)
+    except ValueError:
+        return None
 
 
 def parse_spent_on(token, today):
-    """'11-20', '2026-11-20', '11/20', '11月20日', '昨天' -> date, or None if the token is not a date."""
+    """'11-20', '2026-11-20', '11/20', '11月20日', '昨天', '明天' -> date, or None if the token is not a date."""
     if token in _RELATIVE_DAYS:
         return today - timedelta(days=_RELATIVE_DAYS[token])
-    match = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", token)
-             or re.fullmatch(r"()(\d{1,2})[-/.月](\d{1,2})[日号]?", token))
-    if not match:
-        return None
-    year = int(match.group(1)) if match.group(1) else today.year
-    try:
-        day = date(year, int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        raise ArgError(f"日期“{token}”不存在") from None
-    if not match.group(1) and day > today:
-        day = day.replace(year=today.year - 1)  # '12-30' sent on Jan 2 means last year
-    return day
+    full = _FULL_DATE.fullmatch(token)
+    if full:
+        day = _safe_date(int(full.group(1)), int(full.group(2)), int(full.group(3)))
+        if day is None:
+            raise ArgError(f"日期“{token}”不存在")
+        return day
+    month_day = _MONTH_DAY.fullmatch(token)
+    if month_day:
+        return _nearest_year(int(month_day.group(1)), int(month_day.group(2)), today, token)
+    return None
 
 
 def parse_expense_args(args, today, max_fen=None):
-    """['86.5', '奶茶10杯', '11-20'] -> (8650, '奶茶10杯', date)."""
+    """['86.5', '奶茶10杯', '11-20'] -> (8650, '奶茶10杯', date); the date may stand anywhere after the amount."""
     if not args:
         raise ArgError("请写金额")
     amount_fen = parse_amount(args[0], **({"max_fen": max_fen} if max_fen else {}))
-    rest = list(args[1:])
-    spent_on = today
-    if rest:
-        parsed = parse_spent_on(rest[-1], today)
-        if parsed is not None:
-            spent_on = parsed
-            rest.pop()
-    note = " ".join(rest)
+    note_words, dates = [], []
+    for token in args[1:]:
+        parsed = parse_spent_on(token, today)
+        if parsed is None:
+            note_words.append(token)
+        else:
+            dates.append((token, parsed))
+    if len(dates) > 1:
+        raise ArgError(f"只能写一个日期，收到“{dates[0][0]}”和“{dates[1][0]}”")
+    spent_on = dates[0][1] if dates else today
+    note = clean_name(" ".join(note_words))
     if len(note) > MAX_NOTE:
         raise ArgError(f"说明太长了（{len(note)} 字），最多 {MAX_NOTE} 字")
     if spent_on > today:
-        raise ArgError(f"日期 {spent_on} 在未来，不能记账")
+        raise ArgError(f"不能记未来的账：{spent_on} 还没到（今天是 {today}）")
     if (today - spent_on).days > MAX_DAYS_BACK:
         raise ArgError(f"日期 {spent_on} 超过 {MAX_DAYS_BACK} 天前，请联系管理员处理")
     return amount_fen, note, spent_on
@@ -87,6 +116,9 @@ def record_expense(ctx):
         raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
     max_fen = ctx.settings.get("max_amount_fen")
     amount_fen, note, spent_on = parse_expense_args(ctx.args, ctx.now.date(), max_fen)
+    retried = _confirm_if_unusual(ctx, amount_fen, note, spent_on)
+    if retried is not None:
+        return retried
     try:
         with ctx.store.write() as db:
             cursor = db.execute(
@@ -108,6 +140,49 @@ def record_expense(ctx):
         return _ack(ctx, existing, open_total(ctx.store.db, ctx.openid))
     expense = {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()}
     return _ack(ctx, expense, total_fen)
+
+
+def confirm_above_fen(settings):
+    return yuan_setting_to_fen(settings.get("confirm_above"), DEFAULT_CONFIRM_ABOVE_FEN)
+
+
+def _likely_duplicate(ctx, amount_fen, note):
+    """The member's open record with the same amount and note from the last 10 minutes, if any."""
+    since = to_utc_text(utc_now() - DUPLICATE_WINDOW)
+    return ctx.store.one(
+        "SELECT * FROM expenses WHERE openid = :o AND status = 'open' AND amount_fen = :a "
+        "AND note = :n AND recorded_at >= :since ORDER BY id DESC LIMIT 1",
+        {"o": ctx.openid, "a": amount_fen, "n": note, "since": since})
+
+
+def _confirm_if_unusual(ctx, amount_fen, note, spent_on):
+    """Large amounts and likely duplicates are recorded only after “确认” (one question naming both reasons).
+    Returns the acknowledgement when the 'duplicate' is this very message's own record: a WeChat retry after a
+    crash, which must get its acknowledgement, not a question."""
+    reasons = []
+    limit = confirm_above_fen(ctx.settings)
+    if amount_fen > limit:
+        reasons.append(f"金额超过 {format_fen(limit)} 元，请核对。")
+    duplicate = _likely_duplicate(ctx, amount_fen, note)
+    if duplicate is not None:
+        if ctx.msg_id and duplicate["source_msg_id"] == ctx.msg_id:
+            ctx.store.sync()
+            return _ack(ctx, duplicate, open_total(ctx.store.db, ctx.openid))
+        reasons.append(f"10 分钟内你已记过一笔相同的（#{duplicate['id']}），如果是重复发送，不用确认。")
+    if reasons:
+        what = f"{format_fen(amount_fen)} 元{(' ' + note) if note else ''}（{spent_on}，{ctx.group['name']}）"
+        ctx.confirm(f"将记录：{what}\n" + "\n".join(reasons))
+    return None
+
+
+@plugin.check_config
+def check_settings(config):
+    settings = plugin.settings(config)
+    try:
+        confirm_above_fen(settings)
+    except AmountError as exc:
+        return [f"plugins.expense.confirm_above 必须是金额（元），例如 1000：{exc}"]
+    return []
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}

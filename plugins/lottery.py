@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from bot.db import audit
+from bot.ledger import display_names
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 
@@ -35,7 +36,7 @@ DEFAULT_SWEEP_SECONDS = 60
 _DATE = re.compile(r"(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _RELATIVE = {"今天": 0, "明天": 1, "后天": 2}
-_PRIZE = re.compile(r"(.+?)\s*[xX×*]\s*(\d+)")
+_PRIZE_ITEM = re.compile(r"[\s,;、]*([^,;、]+?)\s*[xX×*]\s*(\d+)(?:[\s,;、]+|$)")
 _EARLY = re.compile(r"满\s*(\d+)\s*人")
 _LEAVE_WORDS = ("退出", "离开")
 
@@ -115,18 +116,20 @@ def parse_draw_time(day_token, time_token, now):
 
 
 def parse_prizes(text):
-    """'一等奖x1,奶茶券×5' -> [('一等奖', 1), ('奶茶券', 5)]; x, X, ×, * all separate name and count."""
-    items = [item.strip() for item in re.split(r"[,;、]", text) if item.strip()]
-    if not items:
+    """'一等奖x1,奶茶券×5' -> [('一等奖', 1), ('奶茶券', 5)]; x, X, ×, * all separate name and count; commas,
+    、 and spaces separate prizes (the router splits arguments on them alike), so 'xbox x2 键盘*3' is two."""
+    text = text.strip()
+    if not text:
         raise ArgError("请写奖品，例如 一等奖x1,奶茶券x5")
-    prizes = []
-    for item in items:
-        match = _PRIZE.fullmatch(item)
+    prizes, position = [], 0
+    while position < len(text):
+        match = _PRIZE_ITEM.match(text, position)
         if not match:
-            raise ArgError(f"看不懂奖品“{item}”，请写成 奖品x数量，例如 奶茶券x5")
+            raise ArgError(f"看不懂奖品“{text[position:].strip()}”，请写成 奖品x数量，例如 奶茶券x5")
+        position = match.end()
         name, count = match.group(1).strip(), int(match.group(2))
         if not name:
-            raise ArgError(f"奖品“{item}”缺少名称")
+            raise ArgError(f"奖品“{match.group(0).strip()}”缺少名称")
         if len(name) > MAX_PRIZE_NAME:
             raise ArgError(f"奖品名“{name}”太长，最多 {MAX_PRIZE_NAME} 个字")
         if count < 1:
@@ -226,7 +229,11 @@ def create_lottery(store, title, draw_at, prizes, early_n, created_by, msg_id=No
 
 
 def join_lottery(store, lottery_id, openid):
-    """('joined' | 'already', entry row, participant count, early_n) or raise Refusal when not open."""
+    """('joined' | 'already', join number, participant count, early_n) or raise Refusal when not open.
+
+    With 满N人, at most N join: the Nth join moves the lottery to OPENING in its own transaction, so no join can
+    slip in between it and the draw (the caller then finishes the draw).
+    """
     with store.write() as db:
         row = db.execute("SELECT state, early_n, title FROM lotteries WHERE id = ?", [lottery_id]).fetchone()
         if row is None:
@@ -238,6 +245,8 @@ def join_lottery(store, lottery_id, openid):
                            [lottery_id, openid]).fetchone()
         outcome = "already"
         if entry is None or entry[1] is not None:
+            if early_n and _count_in(db, lottery_id) >= early_n:
+                raise Refusal(f"抽奖 #{lottery_id} {title} 已满 {early_n} 人，不能再参加。")
             join_no = db.execute("SELECT COALESCE(MAX(join_no), 0) + 1 FROM lottery_entries WHERE lottery_id = ?",
                                  [lottery_id]).fetchone()[0]
             db.execute("""INSERT INTO lottery_entries (lottery_id, openid, join_no, joined_at) VALUES (?, ?, ?, ?)
@@ -248,9 +257,17 @@ def join_lottery(store, lottery_id, openid):
             outcome = "joined"
         else:
             join_no = entry[0]
-        count = db.execute("SELECT COUNT(*) FROM lottery_entries WHERE lottery_id = ? AND left_at IS NULL",
-                           [lottery_id]).fetchone()[0]
+        count = _count_in(db, lottery_id)
+        if outcome == "joined" and early_n and count >= early_n:
+            db.execute("UPDATE lotteries SET state = 'OPENING', drawn_by = 'full' WHERE id = ? AND state = 'INIT'",
+                       [lottery_id])
+            audit(db, "full", "lottery.lock", lottery_id, f"participants={count}")
     return outcome, join_no, count, early_n
+
+
+def _count_in(db, lottery_id):
+    return db.execute("SELECT COUNT(*) FROM lottery_entries WHERE lottery_id = ? AND left_at IS NULL",
+                      [lottery_id]).fetchone()[0]
 
 
 def leave_lottery(store, lottery_id, openid):
@@ -458,6 +475,16 @@ def _open_line(app, row, openid):
             f"  已参加 {count} 人；{me}\n  承诺：{row['commitment']}")
 
 
+def _show(ctx, row):
+    """85 编号: one lottery as the admin sees it, with what can be done next."""
+    if row["state"] == OPENED:
+        return result_text(ctx.app, row)
+    if row["state"] == CANCELED:
+        return f"抽奖 #{row['id']} {row['title']} 已取消（{local_text(row['canceled_at'], ctx.tz)}）。"
+    return (f"{_open_line(ctx.app, row, ctx.openid)}\n  状态：{STATE_LABEL[row['state']]}\n"
+            f"立即开奖发送 85 {row['id']} 开奖，取消发送 85 {row['id']} 取消")
+
+
 def _list_open(ctx):
     rows = [lottery(ctx.store, r["id"]) for r in
             ctx.store.query("SELECT id FROM lotteries WHERE state IN ('INIT', 'OPENING') ORDER BY draw_at, id")]
@@ -505,15 +532,15 @@ def create(ctx):
     early = f"，满 {row['early_n']} 人提前开奖" if row["early_n"] else ""
     return (f"已发起抽奖 #{lottery_id}：{row['title']}\n开奖时间：{local_text(row['draw_at'], ctx.tz)}{early}\n"
             f"奖品：{prizes_text(row['prize_list'])}\n公平性承诺 sha256：{row['commitment']}\n"
-            f"组员发送 6 {lottery_id} 参加；取消发送 85 {lottery_id}，立即开奖发送 85 {lottery_id} 开奖")
+            f"组员发送 6 {lottery_id} 参加；取消发送 85 {lottery_id} 取消，立即开奖发送 85 {lottery_id} 开奖")
 
 
-@plugin.command(85, "管理抽奖", roles=(ADMIN,), usage="85 | 85 编号 | 85 编号 开奖",
-                example=("85", "85 1", "85 1 开奖"), aliases=("管理抽奖",))
+@plugin.command(85, "管理抽奖", roles=(ADMIN,), usage="85 | 85 编号 | 85 编号 开奖 | 85 编号 取消",
+                example=("85", "85 1", "85 1 开奖", "85 1 取消"), aliases=("管理抽奖",))
 def manage(ctx):
-    """管理抽奖：85 列出抽奖，85 编号 取消，85 编号 开奖 立即开奖
+    """管理抽奖：85 列出抽奖，85 编号 查看，85 编号 开奖 立即开奖，85 编号 取消
 
-    取消只能在开奖前，参加者会收到通知。立即开奖与到点开奖不会重复：每个抽奖只开一次。
+    取消只能在开奖前，需回复“确认”，参加者会收到通知。立即开奖与到点开奖不会重复：每个抽奖只开一次。
     """
     if not ctx.args:
         rows = ctx.store.query("SELECT * FROM lotteries ORDER BY id DESC LIMIT 10")
@@ -521,12 +548,15 @@ def manage(ctx):
             return "还没有抽奖。发送 84 标题 开奖时间 奖品x数量 发起。"
         lines = [f"#{r['id']} {r['title']} [{STATE_LABEL[r['state']]}] 开奖 {local_text(r['draw_at'], ctx.tz)}"
                  for r in rows]
-        return "最近的抽奖：\n" + "\n".join(lines) + "\n发送 85 编号 取消，85 编号 开奖 立即开奖，6 编号 查看结果"
+        return ("最近的抽奖：\n" + "\n".join(lines)
+                + "\n发送 85 编号 查看，85 编号 开奖 立即开奖，85 编号 取消，6 编号 查看结果")
     lottery_id = _lottery_number(ctx.args[0])
     row = _existing(ctx.store, lottery_id)
-    if len(ctx.args) > 1:
-        if ctx.args[1] != "开奖":
-            raise ArgError(f"看不懂“{ctx.args[1]}”，立即开奖请写：85 {lottery_id} 开奖")
+    if len(ctx.args) == 1:
+        return _show(ctx, row)
+    if ctx.args[1] not in ("开奖", "取消"):
+        raise ArgError(f"看不懂“{ctx.args[1]}”，立即开奖请写 85 {lottery_id} 开奖，取消请写 85 {lottery_id} 取消")
+    if ctx.args[1] == "开奖":
         if row["state"] == CANCELED:
             raise Refusal(f"抽奖 #{lottery_id} {row['title']} 已取消，不能开奖。")
         if draw_lottery(ctx.app, lottery_id, ctx.openid):
@@ -541,6 +571,9 @@ def manage(ctx):
         raise Refusal(f"抽奖 #{lottery_id} {row['title']} 正在开奖，不能取消。")
     if row["state"] == CANCELED:
         return f"抽奖 #{lottery_id} {row['title']} 已经取消过了。"
+    count = len(participants(ctx.store, lottery_id))
+    ctx.confirm(f"将取消抽奖 #{lottery_id} {row['title']}（开奖时间 {local_text(row['draw_at'], ctx.tz)}，"
+                f"已有 {count} 人参加），取消后不会开奖，并通知参加者。")
     told = cancel_lottery(ctx.app, lottery_id, ctx.openid)
     if told is None:   # drawn or canceled between the read above and the update
         row = lottery(ctx.store, lottery_id)
@@ -602,20 +635,21 @@ def lottery_sheet(app, *_, **__):
         for row in app.store.query("SELECT * FROM lotteries WHERE state = 'OPENED' ORDER BY id"):
             drawn_at = local_naive(row["drawn_at"], app.tz)
             won = winners(app.store, row["id"])
-            people = app.store.query(
-                """SELECT w.openid, u.name, g.name AS group_name FROM lottery_winners w
-                   LEFT JOIN users u ON u.openid = w.openid LEFT JOIN groups g ON g.id = u.group_id
-                   WHERE w.lottery_id = :i""", {"i": row["id"]})
-            who = {p["openid"]: p for p in people}
+            groups = {p["openid"]: p["group_name"] for p in app.store.query(
+                """SELECT w.openid, g.name AS group_name FROM lottery_winners w
+                   JOIN users u ON u.openid = w.openid JOIN groups g ON g.id = u.group_id
+                   WHERE w.lottery_id = :i""", {"i": row["id"]})}
+            names = display_names(app.store, app.config,
+                                  [w["openid"] for w in won] + [row["created_by"], row["drawn_by"]])
+            by = [names.get(row["created_by"]), names.get(row["drawn_by"])]
             if not won:
-                yield [row["id"], row["title"], "", "（无人参加）", "", drawn_at, row["commitment"], row["seed"]]
+                yield [row["id"], row["title"], "", "（无人参加）", "", drawn_at, row["commitment"], row["seed"], *by]
             for w in won:
-                person = who.get(w["openid"]) or {}
-                yield [row["id"], row["title"], w["prize_name"], person.get("name") or w["openid"],
-                       person.get("group_name") or "", drawn_at, row["commitment"], row["seed"]]
+                yield [row["id"], row["title"], w["prize_name"], names[w["openid"]], groups.get(w["openid"], ""),
+                       drawn_at, row["commitment"], row["seed"], *by]
     return {"title": "抽奖记录",
-            "header": ["抽奖编号", "标题", "奖品", "中奖人", "小组", "开奖时间", "承诺(sha256)", "种子"],
-            "rows": rows(), "money_columns": [], "datetime_columns": [5]}
+            "header": ["抽奖编号", "标题", "奖品", "中奖人", "小组", "开奖时间", "承诺(sha256)", "种子", "创建人", "开奖人"],
+            "rows": rows(), "money_columns": [], "datetime_columns": [5], "widths": {1: 20, 6: 40, 7: 40}}
 
 
 def verify(store, lottery_id, out=print):

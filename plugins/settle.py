@@ -12,22 +12,30 @@ HISTORY_LIMIT = 20
 DETAIL_LIMIT = 30
 
 
-def settle_group(store, group_id, actor, msg_id=None):
+class PlanChanged(Refusal):
+    """The open records are no longer those the admin confirmed: nothing was settled."""
+
+
+def settle_group(store, group_id, actor, msg_id=None, expected=None):
     """Settle one team's open records; returns the batch row, or None when nothing is open.
 
     BEGIN IMMEDIATE holds the write lock from the SELECT to the COMMIT, and the UPDATE names the summed ids,
     so a record written meanwhile is either in this batch or still open, never marked without being counted.
+    `expected` = (count, total_fen, highest id) the admin confirmed: anything else raises PlanChanged and settles
+    nothing.
     """
     with store.write() as db:
-        return _settle_in(db, group_id, actor, msg_id)
+        return _settle_in(db, group_id, actor, msg_id, expected)
 
 
-def _settle_in(db, group_id, actor, msg_id):
+def _settle_in(db, group_id, actor, msg_id, expected=None):
     rows = db.execute("SELECT id, openid, amount_fen FROM expenses WHERE group_id = ? AND status = 'open' ORDER BY id",
                       [group_id]).fetchall()
+    total = sum(amount for _, _, amount in rows)
+    if expected is not None and (len(rows), total, rows[-1][0] if rows else None) != tuple(expected):
+        raise PlanChanged("确认期间待报销记录有变化（有新记录或作废），没有结算。请重新发送结算命令核对。")
     if not rows:
         return None
-    total = sum(amount for _, _, amount in rows)
     now = to_utc_text(utc_now())
     batch_id = db.execute(
         """INSERT INTO settlements (group_id, created_by, created_at, record_count, total_fen, source_msg_id)
@@ -44,11 +52,13 @@ def _settle_in(db, group_id, actor, msg_id):
     return {"id": batch_id, "group_id": group_id, "record_count": len(rows), "total_fen": total}
 
 
-def settle_all(store, actor, msg_id=None):
-    """Every team with open records, one batch each, all in one transaction."""
+def settle_all(store, actor, msg_id=None, expected=None):
+    """Every team with open records, one batch each, all in one transaction; `expected` = {group_id: (count,
+    total_fen)} as confirmed (teams missing from it must have nothing open)."""
     with store.write() as db:
         group_ids = [g for (g,) in db.execute("SELECT id FROM groups ORDER BY id").fetchall()]
-        return [b for b in (_settle_in(db, g, actor, msg_id) for g in group_ids) if b]
+        return [b for b in (_settle_in(db, g, actor, msg_id, None if expected is None else expected.get(g, (0, 0, None)))
+                            for g in group_ids) if b]
 
 
 def reverse_settlement(store, batch_id, actor):
@@ -68,27 +78,28 @@ def reverse_settlement(store, batch_id, actor):
         return reopened
 
 
-def batch(store, batch_id):
-    return store.one(
-        """SELECT s.*, g.name AS group_name, COALESCE(NULLIF(u.name, ''), s.created_by) AS admin_name,
-                  COALESCE(NULLIF(r.name, ''), s.reversed_by) AS reversed_name
-           FROM settlements s JOIN groups g ON g.id = s.group_id
-           LEFT JOIN users u ON u.openid = s.created_by LEFT JOIN users r ON r.openid = s.reversed_by
-           WHERE s.id = :i""", {"i": batch_id})
+def batch(app, batch_id):
+    """A settlement with its team's name and the names (never the openids) of who settled and reversed it."""
+    row = app.store.one("SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id "
+                        "WHERE s.id = :i", {"i": batch_id})
+    if row is not None:
+        names = ledger.display_names(app.store, app.config, [row["created_by"], row["reversed_by"]])
+        row["admin_name"], row["reversed_name"] = names.get(row["created_by"], ""), names.get(row["reversed_by"], "")
+    return row
 
 
-def batch_organisers(store, batch_id):
-    return store.query(
-        """SELECT i.openid, COALESCE(NULLIF(u.name, ''), i.openid) AS name,
-                  SUM(i.amount_fen) AS total_fen, COUNT(*) AS count
-           FROM settlement_items i LEFT JOIN users u ON u.openid = i.openid
-           WHERE i.settlement_id = :b GROUP BY i.openid ORDER BY total_fen DESC""", {"b": batch_id})
+def batch_organisers(app, batch_id):
+    rows = app.store.query(
+        """SELECT openid, SUM(amount_fen) AS total_fen, COUNT(*) AS count FROM settlement_items
+           WHERE settlement_id = :b GROUP BY openid ORDER BY total_fen DESC""", {"b": batch_id})
+    names = ledger.display_names(app.store, app.config, [r["openid"] for r in rows])
+    return [{**r, "name": names[r["openid"]]} for r in rows]
 
 
 def _notify_organisers(ctx, batches):
     for created in batches:
-        info = batch(ctx.store, created["id"])
-        for organiser in batch_organisers(ctx.store, created["id"]):
+        info = batch(ctx.app, created["id"])
+        for organiser in batch_organisers(ctx.app, created["id"]):
             ctx.push(organiser["openid"],
                      f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
                      f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
@@ -98,13 +109,24 @@ def _notify_organisers(ctx, batches):
 def _reply_for(ctx, batches):
     lines = []
     for created in batches:
-        info = batch(ctx.store, created["id"])
+        info = batch(ctx.app, created["id"])
         lines.append(f"已结算 {info['group_name']}：结算 #{info['id']}，{info['record_count']} 笔，"
                      f"合计 {format_fen(info['total_fen'])} 元")
     if len(batches) > 1:
         lines.append(f"共 {len(batches)} 个小组，{sum(b['record_count'] for b in batches)} 笔，"
                      f"{format_fen(sum(b['total_fen'] for b in batches))} 元")
     return "\n".join(lines) + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。"
+
+
+def _plan_text(plan):
+    """What a settlement will do, as the admin confirms it: per team the count and total, and the sum."""
+    plan = list(plan)
+    lines = ["将结算（标记为已报销并通知垫付人）："]
+    lines += [f"【{r['group_name']}】{r['count']} 笔，合计 {format_fen(r['total_fen'])} 元" for r in plan]
+    if len(plan) > 1:
+        lines.append(f"共 {len(plan)} 个小组，{sum(r['count'] for r in plan)} 笔，"
+                     f"{format_fen(sum(r['total_fen'] for r in plan))} 元")
+    return "\n".join(lines)
 
 
 def _preview(ctx):
@@ -152,17 +174,23 @@ def settle(ctx):
             return _reply_for(ctx, earlier)  # the same WeChat message, already settled
     target = ctx.args[0]
     if target in ("全部", "所有"):
-        batches = settle_all(ctx.store, ctx.openid, ctx.msg_id)
-        if not batches:
+        plan = {r["group_id"]: r for r in ledger.open_totals_by_group(ctx.store) if r["count"]}
+        if not plan:
             return "所有小组都没有待报销的记录，没有生成结算。"
+        ctx.confirm(_plan_text(plan.values()))
+        batches = settle_all(ctx.store, ctx.openid, ctx.msg_id,
+                             expected={g: (r["count"], r["total_fen"], r["max_id"]) for g, r in plan.items()})
     else:
         group = ledger.group_by_name(ctx.store, target)
         if group is None:
             names = "、".join(g["name"] for g in ledger.all_groups(ctx.store))
             raise ArgError(f"没有名为“{target}”的小组（现有：{names}）")
-        created = settle_group(ctx.store, group["id"], ctx.openid, ctx.msg_id)
-        if created is None:
+        plan = next(r for r in ledger.open_totals_by_group(ctx.store) if r["group_id"] == group["id"])
+        if not plan["count"]:
             return f"“{target}”没有待报销的记录，没有生成结算。"
+        ctx.confirm(_plan_text([plan]))
+        created = settle_group(ctx.store, group["id"], ctx.openid, ctx.msg_id,
+                               expected=(plan["count"], plan["total_fen"], plan["max_id"]))
         batches = [created]
     _notify_organisers(ctx, batches)
     return _reply_for(ctx, batches)
@@ -177,19 +205,19 @@ def history(ctx):
     """
     if not ctx.args:
         rows = ctx.store.query(
-            """SELECT s.*, g.name AS group_name, COALESCE(NULLIF(u.name, ''), s.created_by) AS admin_name
-               FROM settlements s JOIN groups g ON g.id = s.group_id LEFT JOIN users u ON u.openid = s.created_by
+            """SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id
                ORDER BY s.id DESC LIMIT :n""", {"n": HISTORY_LIMIT})
         if not rows:
             return "还没有结算记录。"
+        names = ledger.display_names(ctx.store, ctx.config, [r["created_by"] for r in rows])
         lines = [f"#{r['id']} {r['group_name']} {r['record_count']} 笔 {format_fen(r['total_fen'])} 元 "
-                 f"{r['admin_name']} {local_text(r['created_at'], ctx.tz)}" + ("【已撤销】" if r["status"] == "reversed" else "")
+                 f"{names[r['created_by']]} {local_text(r['created_at'], ctx.tz)}" + ("【已撤销】" if r["status"] == "reversed" else "")
                  for r in rows]
         return "结算记录（最新在前）：\n" + "\n".join(lines) + "\n发送 83 结算号 查看明细"
     number = ctx.args[0].lstrip("#")
     if not number.isdigit():
         raise ArgError("结算号必须是数字")
-    info = batch(ctx.store, int(number))
+    info = batch(ctx.app, int(number))
     if info is None:
         raise Refusal(f"没有结算 #{number}。发送 83 查看结算记录。")
     if len(ctx.args) > 1:
@@ -197,10 +225,15 @@ def history(ctx):
             raise ArgError(f"看不懂“{ctx.args[1]}”；撤销请发送 83 {number} 撤销")
         if not ctx.is_(ADMIN):
             raise Refusal("只有管理员可以撤销结算。")
+        if info["status"] == "reversed":
+            return f"结算 #{info['id']} 已经撤销过了。"
+        ctx.confirm(f"将撤销结算 #{info['id']}（{info['group_name']}，{info['record_count']} 笔，"
+                    f"{format_fen(info['total_fen'])} 元，{info['admin_name']} 于 {local_text(info['created_at'], ctx.tz)} 结算）："
+                    "这些记录恢复为未报销，并通知垫付人。")
         reopened = reverse_settlement(ctx.store, info["id"], ctx.openid)
         if reopened is None:
             return f"结算 #{info['id']} 已经撤销过了。"
-        for organiser in batch_organisers(ctx.store, info["id"]):
+        for organiser in batch_organisers(ctx.app, info["id"]):
             ctx.push(organiser["openid"], f"结算 #{info['id']} 已撤销，你的 {organiser['count']} 笔记录"
                                           f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
         return f"已撤销结算 #{info['id']}（{info['group_name']}）：{reopened} 笔记录恢复为未报销。"
@@ -209,7 +242,7 @@ def history(ctx):
     if info["status"] == "reversed":
         lines.append(f"【已撤销】{info['reversed_name']}，{local_text(info['reversed_at'], ctx.tz)}")
     lines.append("按垫付人：")
-    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）" for o in batch_organisers(ctx.store, info["id"])]
+    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）" for o in batch_organisers(ctx.app, info["id"])]
     records = ctx.store.query(
         """SELECT e.id, e.spent_on, i.amount_fen, e.note FROM settlement_items i JOIN expenses e ON e.id = i.expense_id
            WHERE i.settlement_id = :b ORDER BY e.id LIMIT :n""", {"b": info["id"], "n": DETAIL_LIMIT})

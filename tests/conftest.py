@@ -75,15 +75,28 @@ def say(app):
 
 
 @pytest.fixture
+def confirmed(say):
+    """confirmed(openid, text[, msg_id]) -> reply: say it, and answer “确认” if the bot asks for confirmation
+    (the 确认 message gets msg_id + '-ok')."""
+    from bot.confirm import FOOTER
+
+    def send(openid, text, msg_id=None):
+        reply = say(openid, text, msg_id=msg_id)
+        if reply.endswith(FOOTER):
+            return say(openid, "确认", msg_id=f"{msg_id}-ok" if msg_id else None)
+        return reply
+    return send
+
+
+@pytest.fixture
 def member(app, say):
     """A factory: member('张三', '研发一组') registers and approves a user, returns the openid."""
     def make(name, group="研发一组"):
         openid = f"o-{name}"
         say(openid, f"9 {group} {name}")
-        rows = app.store.query("SELECT openid FROM users WHERE requested_group_id IS NOT NULL "
-                               "ORDER BY requested_at, openid")
-        index = [r["openid"] for r in rows].index(openid) + 1
-        reply = say(ADMIN, f"81 {index}")
+        request_id = app.store.one("SELECT id FROM registration_requests WHERE openid = :o AND status = 'pending'",
+                                   {"o": openid})["id"]
+        reply = say(ADMIN, f"81 {request_id}")
         assert "已通过" in reply, reply
         return openid
     return make

@@ -13,13 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_console_plays_a_whole_conversation(app):
     script = "\n".join([
         "/as 张三", "9 研发一组 张三", "/as admin", "81", "81 1", "/as 张三", "1 86.5 奶茶", "2", "/as admin",
-        "82 研发一组", "/quit",
+        "82 研发一组", "确认", "/quit",
     ]) + "\n"
     out = io.StringIO()
     assert console.run(app, stdin=io.StringIO(script), stdout=out) == 0
     text = out.getvalue()
     assert "已提交注册：张三" in text
-    assert "1. 张三 → 研发一组" in text
+    assert "#1 张三 → 研发一组" in text
     assert "[推送 → console-张三] 你的注册已通过" in text
     assert "已记录 #1：86.50 元 奶茶" in text
     assert "已结算 研发一组：结算 #1，1 笔，合计 86.50 元" in text

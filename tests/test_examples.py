@@ -21,6 +21,7 @@ def test_declared_example_gets_a_real_answer(app, say, member, number, example):
     say(zhang, "1 86.5 奶茶")
     say(wang, "1 20 水果")
     say(ADMIN, "82 研发二组")
+    say(ADMIN, "确认")
     command = app.registry.find(str(number))
     who = zhang if (MEMBER in command.roles or ANYONE in command.roles) else ADMIN
     if ADMIN_ROLE in command.roles and MEMBER not in command.roles:

@@ -13,7 +13,7 @@ TODAY = date(2026, 11, 22)
 @pytest.mark.parametrize("token, expected", [
     ("11-20", date(2026, 11, 20)), ("2026-11-20", date(2026, 11, 20)), ("11/20", date(2026, 11, 20)),
     ("11月20日", date(2026, 11, 20)), ("昨天", date(2026, 11, 21)), ("前天", date(2026, 11, 20)),
-    ("12-30", date(2025, 12, 30)), ("奶茶", None), ("10杯", None),
+    ("12-30", date(2026, 12, 30)), ("奶茶", None), ("10杯", None), ("明天", date(2026, 11, 23)),
 ])
 def test_spent_on_parsing(token, expected):
     assert parse_spent_on(token, TODAY) == expected
@@ -25,7 +25,7 @@ def test_expense_args_split_amount_note_and_date():
 
 
 @pytest.mark.parametrize("args, why", [
-    (["10", "x" * 101], "说明太长"), (["10", "奶茶", "2026-12-01"], "在未来"),
+    (["10", "x" * 101], "说明太长"), (["10", "奶茶", "2026-12-01"], "不能记未来的账"),
     (["10", "奶茶", "2026-01-01"], "超过 180 天"), (["10", "2026-02-30"], "不存在"),
 ])
 def test_expense_args_refused(args, why):
@@ -95,6 +95,7 @@ def test_settled_record_cannot_be_voided(say, member):
     openid = member("张三")
     say(openid, "1 30 水果")
     say(ADMIN, "82 研发一组")
+    say(ADMIN, "确认")
     assert "已报销（结算 #1），不能作废" in say(openid, "7 1")
 
 

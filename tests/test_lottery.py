@@ -284,7 +284,7 @@ def test_join_and_leave_after_the_draw_are_refused(app, say, member):
         L.join_lottery(app.store, lottery_id, li)
     assert L.participants(app.store, lottery_id) == [zhang]
     assert "已经开过奖了" in say(ADMIN, f"85 {lottery_id} 开奖")
-    assert "已开奖，不能取消" in say(ADMIN, f"85 {lottery_id}")
+    assert "已开奖，不能取消" in say(ADMIN, f"85 {lottery_id} 取消")
     assert draw_count(app, lottery_id) == 1
 
 
@@ -351,7 +351,10 @@ def test_cancel_tells_participants_and_closes_the_lottery(app, say, member, sent
     lottery_id = lottery_id_of(say(ADMIN, f"84 周五下午茶 {MD_WHEN} 奶茶x1"))
     join_all(say, lottery_id, [zhang, li])
     say(li, f"6 {lottery_id} 退出")
-    assert "已通知 1 位参加者" in say(ADMIN, f"85 {lottery_id}")
+    asked = say(ADMIN, f"85 {lottery_id} 取消")
+    assert "将取消抽奖" in asked and "已有 1 人参加" in asked and "确认" in asked
+    assert state(app, lottery_id) == "INIT"
+    assert "已通知 1 位参加者" in say(ADMIN, "确认")
     app.pusher.flush(5)
     assert [(o, t) for o, t in sent if "已被管理员取消" in t] == \
         [(zhang, f"抽奖 #{lottery_id} 周五下午茶 已被管理员取消，不会开奖。")]
@@ -359,7 +362,7 @@ def test_cancel_tells_participants_and_closes_the_lottery(app, say, member, sent
     with pytest.raises(L.Refusal, match="已取消"):
         L.join_lottery(app.store, lottery_id, li)
     assert "已取消，不能开奖" in say(ADMIN, f"85 {lottery_id} 开奖")
-    assert "已经取消过了" in say(ADMIN, f"85 {lottery_id}")
+    assert "已经取消过了" in say(ADMIN, f"85 {lottery_id} 取消")
     assert L.draw_lottery(app, lottery_id, "scheduler") is False
     assert state(app, lottery_id) == "CANCELED"
 
@@ -367,7 +370,8 @@ def test_cancel_tells_participants_and_closes_the_lottery(app, say, member, sent
 def test_admin_overview_lists_lotteries_with_state(say):
     say(ADMIN, f"84 甲 {MD_WHEN} 奶茶x1")
     say(ADMIN, f"84 乙 {LATER} 奶茶x1")
-    say(ADMIN, "85 2")
+    say(ADMIN, "85 2 取消")
+    say(ADMIN, "确认")
     listing = say(ADMIN, "85")
     assert "#1 甲 [进行中]" in listing and "#2 乙 [已取消]" in listing
 
@@ -500,7 +504,8 @@ def test_lottery_created_while_running_gets_its_job(app, say):
         lottery_id = lottery_id_of(say(ADMIN, f"84 茶 {MD_WHEN} 奶茶x1"))
         job = app.scheduler.get_job(f"lottery-draw-{lottery_id}")
         assert job is not None and job.next_run_time == from_utc_text(f"{SOON.isoformat()}T08:00:00+00:00")
-        say(ADMIN, f"85 {lottery_id}")
+        say(ADMIN, f"85 {lottery_id} 取消")
+        say(ADMIN, "确认")
         assert app.scheduler.get_job(f"lottery-draw-{lottery_id}") is None
     finally:
         app.scheduler.shutdown(wait=True)

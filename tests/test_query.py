@@ -45,4 +45,5 @@ def test_my_status_shows_reimbursed_total_and_batch(say, member):
     a = member("张三")
     say(a, "1 10 奶茶")
     say(ADMIN, "82 研发一组")
+    say(ADMIN, "确认")
     assert "已报销 1 笔，合计 10.00 元（最近一次结算 #1" in say(a, "2")

@@ -6,8 +6,8 @@ def test_register_then_approve_makes_a_member(app, say, sent):
     assert app.user("o-zs")["status"] == "pending"
     assert any(o == ADMIN and "张三" in t for o, t in sent) or app.pusher.flush(5) is None
     listing = say(ADMIN, "81")
-    assert "1. 张三 → 研发一组" in listing
-    assert "已通过：张三 → 研发一组" in say(ADMIN, "81 1")
+    assert "#1 张三 → 研发一组" in listing
+    assert "已通过 #1：张三 → 研发一组" in say(ADMIN, "81 1")
     app.pusher.flush(5)
     user = app.user("o-zs")
     assert (user["status"], user["name"], app.group(user["group_id"])["name"]) == ("member", "张三", "研发一组")
@@ -29,17 +29,20 @@ def test_approve_all_and_reject(app, say, sent):
     say("o-a", "9 研发一组 甲")
     say("o-b", "9 研发二组 乙")
     say("o-c", "9 研发二组 丙")
-    assert "已拒绝：丙" in say(ADMIN, "81 3 拒绝")
+    assert "已拒绝 #3：丙 → 研发二组（原因：不是本中心员工）" in say(ADMIN, "81 3 拒绝 不是本中心员工")
     assert app.user("o-c")["status"] == "rejected"
-    assert "已通过 2 个注册" in say(ADMIN, "81 全部")
+    asked = say(ADMIN, "81 全部")
+    assert "将通过以下 2 个注册申请" in asked and "#1 甲" in asked and "#2 乙" in asked and "确认" in asked
+    assert app.user("o-a")["status"] == "pending"
+    assert "已通过 2 个注册" in say(ADMIN, "确认")
     assert "没有待审核" in say(ADMIN, "81")
     app.pusher.flush(5)
-    assert any(o == "o-c" and "未通过" in t for o, t in sent)
+    assert any(o == "o-c" and "未通过" in t and "原因：不是本中心员工" in t for o, t in sent)
 
 
 def test_approve_out_of_range_number(say):
     say("o-a", "9 研发一组 甲")
-    assert "没有编号 5" in say(ADMIN, "81 5")
+    assert "没有编号 #5" in say(ADMIN, "81 5")
 
 
 def test_member_moving_team_stays_member_until_approved(app, say, member):
@@ -47,7 +50,7 @@ def test_member_moving_team_stays_member_until_approved(app, say, member):
     assert "换组申请" in say(openid, "9 研发二组 张三")
     assert app.user(openid)["status"] == "member"
     assert "已记录" in say(openid, "1 10 奶茶")
-    say(ADMIN, "81 1")
+    say(ADMIN, "81 2")
     assert app.group(app.user(openid)["group_id"])["name"] == "研发二组"
 
 

@@ -296,7 +296,8 @@ def test_many_members_recording_at_once_over_http_lose_nothing_and_totals_add_up
     members = [f"o-m{i}" for i in range(8)]
     for n, openid in enumerate(members):
         assert "已提交注册" in reply_content(client.post(message_xml(openid, f"9 测试组 成员{n}", f"40{n}")))["Content"]
-    assert "已通过 8 个" in reply_content(client.post(message_xml("o-admin", "81 全部", "4100")))["Content"]
+    assert "将通过以下 8 个" in reply_content(client.post(message_xml("o-admin", "81 全部", "4100")))["Content"]
+    assert "已通过 8 个" in reply_content(client.post(message_xml("o-admin", "确认", "4101")))["Content"]
     totals = {openid: [] for openid in members}
 
     def member_sends(i, openid):
