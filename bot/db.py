@@ -7,10 +7,12 @@ block shares its transaction with concurrent ones (each in its own SAVEPOINT), s
 when a statement runs (the default), not deferred to COMMIT, where one block's violation would fail them all.
 """
 
+import errno
 import fcntl
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 
 import sqlite_utils
@@ -20,17 +22,53 @@ from .wakeup import thread_gate
 
 
 MAX_BATCH = 64                     # write() blocks sharing one transaction at most
+WRITE_LOCK_WAIT_SECONDS = 3.0      # a writer waits this long for another connection's write lock: WeChat waits 5 s
+# Between attempts at SQLite's write lock (as SQLite's own busy handler sleeps), then the last one repeated.
+_LOCK_RETRY_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+class StoreFault(Exception):
+    """A write the database could not make for a reason the user should be told (not a bug): `reply` tells them,
+    `kind` names it for /healthz. Nothing of the write was kept."""
+    kind = reply = ""
+
+
+class StoreBusy(StoreFault):
+    """Another connection (an operator's sqlite3 shell, another process) held SQLite's write lock all along."""
+    kind, reply = "busy", "数据库正忙，请稍后再试"
+
+
+class StoreFull(StoreFault):
+    """The disk (or the database's size limit) is full."""
+    kind, reply = "full", "服务器存储空间不足，没有保存"
+
+
+def store_fault(exc):
+    """The StoreFault that a database error means for the user, or None for any other error: the one place that
+    maps SQLite's (and the fsync's) error kinds to what a reply says."""
+    if isinstance(exc, StoreFault):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF      # the primary code of an extended one
+        if code == sqlite3.SQLITE_FULL:
+            return StoreFull(str(exc))
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreBusy(str(exc))
+    elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFull(str(exc))
+    return None
 
 
 class _Batch:
     """write() blocks sharing one transaction: how many, its COMMIT number once committed, the error that
-    failed it."""
-    __slots__ = ("size", "ticket", "error")
+    failed it, the connection's total_changes when it began."""
+    __slots__ = ("size", "ticket", "error", "changes")
 
-    def __init__(self):
+    def __init__(self, changes):
         self.size = 0
         self.ticket = None
         self.error = None
+        self.changes = changes
 
 
 class _Waiter:
@@ -68,11 +106,16 @@ class Store:
     is in the same batch or a later one); only a read-only reply could show a record whose batch then fails to
     commit (disk full, I/O error), and that record's writer is told it failed. Reads through `db` see
     committed data only.
+
+    Another connection's write transaction (an operator's `sqlite3` shell, a backup) is waited for by write()
+    without the lock (see _lock_in_transaction), so reads go on meanwhile, and for lock_wait_seconds at most.
     """
 
-    def __init__(self, path, busy_timeout_ms=10_000):
+    def __init__(self, path, busy_timeout_ms=10_000, lock_wait_seconds=WRITE_LOCK_WAIT_SECONDS):
         self.path = path
-        self.busy_timeout_ms = busy_timeout_ms
+        self.busy_timeout_ms = busy_timeout_ms           # the per-thread connections' (`db`)
+        self.lock_wait_seconds = lock_wait_seconds
+        self.full = None                 # the StoreFull of the last write refused so, until a write gets through
         self._local = threading.local()
         self._shared = None
         self._before_commit = []         # functions(db) run inside every write transaction, before COMMIT
@@ -109,6 +152,9 @@ class Store:
                 if self._shared is None:
                     database = sqlite_utils.Database(self._connect())
                     database.execute("PRAGMA cache_size = -32768")     # 32 MiB: the one connection's cache
+                    # No busy handler: it would sleep under the lock. The only wait for another connection in WAL
+                    # mode is BEGIN IMMEDIATE's, which _lock_in_transaction makes with the lock released.
+                    database.execute("PRAGMA busy_timeout = 0")
                     self._shared = database
         return self._shared
 
@@ -146,21 +192,14 @@ class Store:
         """
         if getattr(self._local, "in_write", False):
             raise RuntimeError("store.write() is not re-entrant: use the transaction you are in")
-        with self._waiting_lock:
-            self._writers_waiting += 1
-        try:
-            self._lock.acquire()
-        finally:
-            with self._waiting_lock:
-                self._writers_waiting -= 1
+        began = self._lock_in_transaction(self.lock_wait_seconds, writer=True)    # raises before anything is open
         waiter, lead = None, False
         try:
             database = self._shared_db()       # under the lock: close() cannot close it under us
             conn = database.conn
+            if began:
+                self._batch = _Batch(conn.total_changes)
             batch = self._batch
-            if batch is None:
-                conn.execute("BEGIN IMMEDIATE")         # raises before anything is open
-                batch = self._batch = _Batch()
             failure = None
             try:
                 conn.execute("SAVEPOINT teabot_write")
@@ -191,20 +230,94 @@ class Store:
         if lead:
             self._lead(batch)
         if failure is not None:
-            raise failure
+            self._raise(failure)
         if batch.error is not None:
-            raise batch.error
+            self._raise(batch.error)
+
+    @staticmethod
+    def _raise(exc):
+        """Raise a write's error, as its StoreFault if it is one."""
+        fault = store_fault(exc)
+        if fault is None or fault is exc:
+            raise exc
+        raise fault from exc
+
+    def _note_failure(self, exc):
+        """(Under the lock, where a block or a batch fails.) Remember a full disk for /healthz until a write gets
+        through (_close_batch forgets it)."""
+        fault = store_fault(exc)
+        if isinstance(fault, StoreFull):
+            self.full = fault
+
+    def _lock_in_transaction(self, wait_seconds, writer):
+        """Return holding the lock, the shared connection inside a write transaction: the open batch's (False) or
+        one just begun with BEGIN IMMEDIATE (True). While another connection holds SQLite's write lock, try again
+        with the lock released in between, so that reads and the group commit go on, and raise StoreBusy after
+        wait_seconds. `writer`: count this thread in _writers_waiting while it waits for the lock (a batch is
+        kept open for such a thread, which will join it)."""
+        deadline, delays = None, iter(_LOCK_RETRY_SECONDS)
+        while True:
+            if writer:
+                with self._waiting_lock:
+                    self._writers_waiting += 1
+                try:
+                    self._lock.acquire()
+                finally:
+                    with self._waiting_lock:
+                        self._writers_waiting -= 1
+            else:
+                self._lock.acquire()
+            try:
+                if self._batch is not None:
+                    return False
+                self._shared_db().conn.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as exc:
+                self._lock.release()
+                if not isinstance(store_fault(exc), StoreBusy):
+                    raise
+                busy = exc
+            except BaseException:
+                self._lock.release()
+                raise
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + wait_seconds
+            if now >= deadline:
+                raise StoreBusy(f"another connection held the write lock for {wait_seconds:g} s ({busy})") from busy
+            time.sleep(min(next(delays, _LOCK_RETRY_SECONDS[-1]), deadline - now))
+
+    def write_fault(self, wait_seconds):
+        """For /healthz: the StoreFault a write would meet now, or None. StoreFull if the last write found the disk
+        full and none has got through since; StoreBusy if SQLite's write lock cannot be had within wait_seconds
+        (taken and given back at once, writing nothing)."""
+        if self.full is not None:
+            return self.full
+        try:
+            began = self._lock_in_transaction(wait_seconds, writer=False)
+        except StoreBusy as busy:
+            return busy
+        try:
+            if began:
+                self._shared.conn.execute("ROLLBACK")
+        finally:
+            self._lock.release()
+        return None
 
     def sync(self):
         """Return once every write a read through query()/one() can see is on disk: call it before a reply
         acknowledges a record that another thread may have written a moment ago (a retry finding the first
         attempt's row), since that record's batch may not be committed yet."""
+        with self._lock:
+            if self._batch is None and self._synced == self._committed:
+                return                 # all on disk already: no transaction to wait for (or for its lock)
         with self.write():
             pass
 
     def _undo_block(self, conn, batch, exc):
         """Roll back one block's savepoint. Some errors (disk full, I/O) make SQLite roll back the whole
         transaction: then the batch has failed, and so has every block in it."""
+        self._note_failure(exc)
         try:
             if conn.in_transaction:
                 conn.execute("ROLLBACK TO teabot_write")
@@ -228,9 +341,12 @@ class Store:
                 conn.execute("COMMIT")
                 self._committed += 1
                 batch.ticket = self._committed
+                if self.full is not None and conn.total_changes != batch.changes:
+                    self.full = None   # a transaction that wrote something got into the WAL: there is room again
                 return
             except BaseException as exc:
                 batch.error = exc
+                self._note_failure(exc)
         if conn.in_transaction:        # never leave the shared connection inside a failed transaction
             conn.execute("ROLLBACK")
         self._release(lambda waiter: waiter.batch is batch)
@@ -252,6 +368,7 @@ class Store:
             if error is None:
                 self._synced = max(self._synced, target)
             else:
+                self._note_failure(error)
                 for batch in [own] + [waiter.batch for waiter in self._waiters]:
                     if batch.error is None and batch.ticket is not None and self._synced < batch.ticket <= target:
                         batch.error = error

@@ -19,6 +19,7 @@ log = logging.getLogger("teabot.web")
 MAX_REQUEST_BODY_BYTES = 1 << 20   # waitress refuses anything larger before it reaches any route
 CONNECTION_LIMIT = 1000            # open connections waitress accepts (server.connection_limit)
 SLOW_REQUEST_MS = 1000             # requests slower than this are logged at INFO
+HEALTH_LOCK_WAIT_SECONDS = 0.5     # /healthz waits this long for the database's write lock before saying 'busy'
 
 
 def _query():
@@ -32,12 +33,18 @@ def _answer(response):
 
 
 def health(app):
-    """The /healthz document; 'status' is 'error' when the database cannot be read."""
+    """The /healthz document; 'status' is 'error' when the database cannot be read, or a write would fail now:
+    database.error 'busy' (another connection holds the write lock) or 'full' (the last write found the disk full
+    and none has got through since)."""
     database = {"ok": False, "path": app.store.path, "journal_mode": None}
     try:
         app.store.db.execute("SELECT 1").fetchone()
         database["journal_mode"] = app.store.db.execute("PRAGMA journal_mode").fetchone()[0]
-        database["ok"] = True
+        fault = app.store.write_fault(HEALTH_LOCK_WAIT_SECONDS)
+        if fault is None:
+            database["ok"] = True
+        else:
+            database.update(error=fault.kind, detail=str(fault))
     except Exception as exc:
         log.exception("health check: database unavailable")
         database["error"] = type(exc).__name__

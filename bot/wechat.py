@@ -23,6 +23,7 @@ from werobot.crypto import MessageCrypt, PrpCrypto
 from werobot.crypto.exceptions import UnvalidEncodingAESKey
 from werobot.utils import get_signature, to_text
 
+from .db import store_fault
 from .router import error_reply
 from .timeutil import from_utc_text, to_utc_text, utc_now
 
@@ -257,10 +258,14 @@ class Inbound:
         try:
             try:
                 reply = compute() or ""
-            except Exception:
+            except Exception as exc:         # nothing kept: a retry computes again
+                fault = store_fault(exc)
+                if fault is not None:        # expected (database busy, disk full): the reply says so
+                    log.warning("handling %s not done (%s: %s)", key, fault.kind, fault)
+                    return fault.reply
                 error_id = secrets.token_hex(3)
                 log.exception("handling %s failed, error id %s", key, error_id)
-                return error_reply(error_id)     # nothing kept: a retry computes again
+                return error_reply(error_id)
             flight.reply = reply
             with self._lock:
                 now = time.monotonic()
