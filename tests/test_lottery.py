@@ -520,7 +520,8 @@ def test_report_sheet_lists_every_winner(app, say, member):
     say(ADMIN, f"85 {lottery_id} 开奖")
     say(ADMIN, f"84 没开的 {LATER} 奶茶x1")
     [sheet] = [s for s in (f(app) for f in app.provided("report_sheet")) if s["title"] == "抽奖记录"]
-    assert sheet["header"] == ["抽奖编号", "标题", "奖品", "中奖人", "小组", "开奖时间", "承诺(sha256)", "种子"]
+    assert sheet["header"] == ["抽奖编号", "标题", "奖品", "中奖人", "小组", "开奖时间", "承诺(sha256)", "种子", "创建人",
+                               "开奖人"]
     assert sheet["money_columns"] == [] and sheet["datetime_columns"] == [5]
     rows = list(sheet["rows"])
     row = L.lottery(app.store, lottery_id)
@@ -528,6 +529,7 @@ def test_report_sheet_lists_every_winner(app, say, member):
     assert {(r[3], r[4]) for r in rows} == {("张三", "研发一组"), ("李四", "研发二组")}
     assert all(r[6] == row["commitment"] and r[7] == row["seed"] for r in rows)
     assert rows[0][5] == from_utc_text(row["drawn_at"]).astimezone(app.tz).replace(tzinfo=None)
+    assert all(r[8:] == ["管理员", "管理员"] for r in rows)      # created and drawn by the admin, shown by role
 
 
 def run_verify(config_file, number):
@@ -568,3 +570,43 @@ def test_verify_refuses_an_undrawn_lottery(app, say):
     lines = []
     assert L.verify(app.store, lottery_id, out=lines.append) is False
     assert "还没有可核对的开奖结果" in lines[0]
+
+
+def test_when_30_join_at_once_a_lottery_full_at_10_takes_exactly_10_and_draws_once(app, say):
+    """满N人: the Nth join locks the lottery in its own transaction, so no join slips in before the draw."""
+    people = add_members(app, 30)
+    lottery_id = lottery_id_of(say(ADMIN, f"84 抢奶茶 {WHEN} 奶茶券x3 满10人"))
+    replies, start = {}, threading.Barrier(len(people))
+
+    def join(openid):
+        start.wait()
+        replies[openid] = say(openid, f"6 {lottery_id}")
+    threads = [threading.Thread(target=join, args=(openid,)) for openid in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    entries = app.store.one("SELECT COUNT(*) AS n FROM lottery_entries WHERE lottery_id = :i", {"i": lottery_id})["n"]
+    assert entries == 10
+    assert sum("已参加抽奖" in r for r in replies.values()) == 10
+    assert all("已满 10 人" in r or "开奖" in r for r in replies.values() if "已参加抽奖" not in r)
+    assert wait_for(lambda: state(app, lottery_id) == "OPENED")
+    assert draw_count(app, lottery_id) == 1
+    assert app.store.one("SELECT participant_count FROM lotteries WHERE id = :i", {"i": lottery_id})["participant_count"] == 10
+
+
+def test_85_n_shows_the_lottery_and_only_85_n_cancel_cancels_after_confirmation(app, say):
+    lottery_id = lottery_id_of(say(ADMIN, f"84 周五下午茶 {WHEN} 奶茶x1"))
+    shown = say(ADMIN, f"85 {lottery_id}")
+    assert "周五下午茶" in shown and f"85 {lottery_id} 取消" in shown and state(app, lottery_id) == "INIT"
+    assert "将取消抽奖" in say(ADMIN, f"85 {lottery_id} 取消")
+    assert "已取消刚才待确认的操作" in say(ADMIN, "85")
+    assert state(app, lottery_id) == "INIT"
+    say(ADMIN, f"85 {lottery_id} 取消")
+    assert "已取消抽奖" in say(ADMIN, "确认")
+    assert state(app, lottery_id) == "CANCELED"
+
+
+def test_lottery_titles_lose_bidi_controls(app, say):
+    lottery_id = lottery_id_of(say(ADMIN, f"84 \u202e茶午下\u202c {WHEN} 奶茶x1"))
+    assert L.lottery(app.store, lottery_id)["title"] == "茶午下"

@@ -1,3 +1,5 @@
+import pytest
+
 from conftest import ADMIN
 
 
@@ -72,3 +74,87 @@ def test_subscribe_event_welcomes_and_unsubscribe_is_recorded(app):
     assert app.user("o-new")["subscribed"] == 0
     assert [r["action"] for r in app.store.query("SELECT action FROM audit WHERE target = 'o-new' ORDER BY id")] == \
         ["subscribe", "unsubscribe"]
+
+
+# --- issue 11: stable numbers, reasons, names ------------------------------------------------------------------
+
+def test_81_n_names_the_request_not_a_position_that_moves(app, say):
+    say("o-a", "9 研发一组 甲")
+    say("o-b", "9 研发二组 乙")
+    listing = say(ADMIN, "81")
+    assert "#1 甲 → 研发一组" in listing and "#2 乙 → 研发二组" in listing
+    say("o-a", "9 研发二组 甲")          # 甲 changes the request after the admin looked: it gets a new number
+    assert "#3 甲 → 研发二组" in say(ADMIN, "81")
+    changed = say(ADMIN, "81 1")
+    assert "申请 #1 已被申请人修改，没有处理" in changed and "#3" in changed
+    assert app.user("o-a")["status"] == "pending" and app.user("o-b")["status"] == "pending"
+    assert "已通过 #2：乙 → 研发二组" in say(ADMIN, "81 2")
+    assert app.user("o-a")["status"] == "pending"
+    assert "已通过 #3：甲 → 研发二组" in say(ADMIN, "81 3")
+    assert "已由 管理员 于" in say(ADMIN, "81 3")
+
+
+def test_a_retry_of_81_n_after_a_crash_approves_nobody_else(config, sent):
+    from bot.app import App
+    app = App(config, sender=lambda *a: None).setup()
+    app.handle_text("o-a", "9 研发一组 甲")
+    app.handle_text("o-b", "9 研发一组 乙")
+    first = app.handle_text(ADMIN, "81 1", msg_id="77")
+    app.store.close()
+    restarted = App(config, sender=lambda *a: None).setup()     # no in-memory dedupe: the MsgId decides
+    assert restarted.handle_text(ADMIN, "81 1", msg_id="77") == first
+    assert restarted.user("o-b")["status"] == "pending"
+    actions = [r["action"] for r in restarted.store.query("SELECT action FROM audit WHERE action = 'approve'")]
+    assert actions == ["approve"]
+
+
+def test_a_rejection_reason_reaches_the_user_and_the_audit(app, say, sent):
+    say("o-c", "9 研发二组 丙")
+    assert "（原因：请用真实姓名）" in say(ADMIN, "81 1 拒绝 请用真实姓名")
+    app.pusher.flush(5)
+    assert any(o == "o-c" and "原因：请用真实姓名" in t for o, t in sent)
+    detail = app.store.one("SELECT detail FROM audit WHERE action = 'reject'")["detail"]
+    assert "请用真实姓名" in detail
+
+
+def test_approve_all_lists_what_it_will_approve_and_takes_a_later_request_only_after_asking_again(app, say):
+    say("o-a", "9 研发一组 甲")
+    assert "将通过以下 1 个注册申请" in say(ADMIN, "81 全部")
+    say("o-b", "9 研发一组 乙")          # arrives between the question and the confirmation
+    again = say(ADMIN, "确认")
+    assert again.startswith("情况有变") and "#2 乙" in again
+    assert app.user("o-a")["status"] == "pending"
+    assert "已通过 2 个注册" in say(ADMIN, "确认")
+
+
+@pytest.mark.parametrize("name", ["全部", "所有", "拒绝", "撤销", "开奖", "退出", "已收", "确认", "取消", "更多",
+                                  "123", "１２", "#3", "1.5", "¥5", "5元"])
+def test_team_names_may_not_be_command_words_or_numbers(app, say, name):
+    reply = say(ADMIN, f"87 {name}")
+    assert "不能" in reply and "已创建" not in reply
+    assert app.store.one("SELECT COUNT(*) AS n FROM groups")["n"] == 2
+
+
+def test_82_all_still_means_every_team(app, say, member, confirmed):
+    say(ADMIN, "87 全部")
+    say(member("张三"), "1 10 奶茶")
+    assert "结算 #1" in confirmed(ADMIN, "82 全部")
+
+
+def test_config_check_refuses_a_reserved_team_name(config):
+    from plugins.register import check_team_names
+    config["groups"] = ["研发一组", "全部", "42"]
+    problems = check_team_names(config)
+    assert len(problems) == 2 and "全部" in problems[0] and "42" in problems[1]
+
+
+def test_chinese_commas_separate_arguments(app, say):
+    assert "已提交注册：李四，小组“研发二组”" in say("o-l", "9，研发二组，李四")
+    assert "已提交注册：王五，小组“研发一组”" in say("o-w", "9、研发一组、王五")
+
+
+def test_names_lose_bidi_controls_and_zero_width_characters(app, say):
+    say("o-x", "9 研发一组 \u202e三张\u2066\u200d")
+    assert app.store.one("SELECT name FROM registration_requests")["name"] == "三张"
+    say(ADMIN, "87 新\u200b组")
+    assert app.store.one("SELECT COUNT(*) AS n FROM groups WHERE name = '新组'")["n"] == 1
