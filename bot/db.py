@@ -188,7 +188,9 @@ class Store:
         is running, or else by the next fsync's leader: writers that arrive while the disk is busy with one
         batch form the next. A COMMIT writes each page it changed to the WAL once, so the pages messages have in
         common (the ends of the ledger, its indexes, the audit table) are written once per batch, and one fsync
-        covers the batch. BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlocks.
+        covers the batch. BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlocks. Another
+        connection's write transaction is waited for with the store lock released, for lock_wait_seconds at most
+        (then StoreBusy); a full disk raises StoreFull (store_fault maps the errors).
         """
         if getattr(self._local, "in_write", False):
             raise RuntimeError("store.write() is not re-entrant: use the transaction you are in")

@@ -10,11 +10,12 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 
 import pytest
 import requests
 
-from bot.db import StoreBusy, StoreFull, store_fault
+from bot.db import Store, StoreBusy, StoreFull, store_fault
 from bot.plugin import ANYONE, Plugin, load_plugins
 from conftest import ADMIN
 from test_wechat_endpoint import message_xml, reply_content, serve, wconfig  # noqa: F401 (fixtures)
@@ -25,10 +26,10 @@ MEMBER = "o-zhang"
 _msg_ids = itertools.count(9000)
 
 
-def say(client, openid, text, msg_id=None):
+def say(client, openid, text):
     """The reply text to one message posted to the server, and how long it took."""
     started = time.monotonic()
-    response = client.post(message_xml(openid, text, str(msg_id or next(_msg_ids))))
+    response = client.post(message_xml(openid, text, str(next(_msg_ids))))
     return reply_content(response)["Content"], time.monotonic() - started
 
 
@@ -47,7 +48,7 @@ def with_member(client):
 
 
 def expenses(path):
-    with sqlite3.connect(path) as other:
+    with closing(sqlite3.connect(path)) as other:
         return other.execute("SELECT COUNT(*) FROM expenses").fetchone()[0]
 
 
@@ -94,7 +95,8 @@ def test_another_process_holding_the_write_lock_stalls_no_read_and_a_writer_is_t
     assert response.json()["status"] == "error" and response.json()["database"]["error"] == "busy"
     thread.join(10)
     assert writer["reply"] == BUSY and 2.5 <= writer["seconds"] < 4.5, writer
-    assert not [r for r in caplog.records if r.exc_info], "an expected fault is logged without a traceback"
+    lines = [r for r in caplog.records if r.name == "teabot.router"]
+    assert len(lines) == 1 and "busy" in lines[0].getMessage() and not lines[0].exc_info
     operator_lock.release()
     assert expenses(client.app.store.path) == 0           # nothing half-written
     assert healthz(client)[0].status_code == 200
@@ -104,7 +106,6 @@ def test_another_process_holding_the_write_lock_stalls_no_read_and_a_writer_is_t
 
 def test_writers_waiting_for_another_connection_go_on_when_it_commits(tmp_path):
     """Writers that find the write lock taken share batches as usual once it is free, and nothing they wrote is lost."""
-    from bot.db import Store
     path = str(tmp_path / "t.db")
     store = Store(path)
     store.db.execute("CREATE TABLE t (v INTEGER)")
@@ -171,12 +172,28 @@ def test_a_full_disk_is_named_in_the_reply_and_in_healthz_until_a_write_succeeds
     response = healthz(client)[0]
     assert response.status_code == 503
     assert response.json()["database"]["error"] == "full" and "full" in response.json()["database"]["detail"]
-    assert not [r for r in caplog.records if r.exc_info and r.name == "teabot.router"]
+    lines = [r for r in caplog.records if r.name == "teabot.router"]
+    assert len(lines) == 1 and "full" in lines[0].getMessage() and not lines[0].exc_info
     small_disk.free()
-    assert healthz(client)[0].status_code == 503                  # until a write succeeds
     assert "已记录" in say(client, MEMBER, "1 12.5 奶茶")[0]
     assert healthz(client)[0].status_code == 200
     assert expenses(small_disk.path) == 1
+
+
+def test_a_full_disk_stays_reported_after_space_is_freed_until_a_write_gets_through(small_disk):
+    store = Store(small_disk.path)
+    store.db.execute("CREATE TABLE t (v TEXT)")
+    small_disk()
+    with pytest.raises(StoreFull):
+        with store.write() as tx:
+            tx.execute("INSERT INTO t (v) VALUES (?)", ["x" * 10000])
+    small_disk.free()
+    assert isinstance(store.write_fault(0.1), StoreFull)        # nothing has been written since
+    store.sync()                                                 # writes nothing: proves nothing
+    assert isinstance(store.write_fault(0.1), StoreFull)
+    with store.write() as tx:
+        tx.execute("INSERT INTO t (v) VALUES ('y')")
+    assert store.write_fault(0.1) is None
 
 
 def real_locked_error(tmp_path):
