@@ -34,6 +34,7 @@ class App:
         self.wechat_api = WeChatAPI(config)
         self.pusher = Pusher(self, sender=sender)
         self.extra_roles = {}          # openid -> set of roles granted outside config (the local console)
+        config["_extra_roles"] = self.extra_roles      # the same dict, for code that only sees the config
         self.scheduler = None          # set by `serve`
         self._touched = {}             # openid -> time.monotonic() of its last_message_at, see touch()
 

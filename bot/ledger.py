@@ -92,15 +92,16 @@ def display_names(store, config, openids):
         rows = store.db.execute(f"SELECT openid, name FROM users WHERE openid IN ({marks})", wanted).fetchall()
         names = {openid: name for openid, name in rows if name}
     admins, finance = set(config.get("admins") or []), set(config.get("finance") or [])
+    extra = config.get("_extra_roles") or {}          # roles granted outside the file (the local console)
     result = {}
     for openid in wanted:
         if openid in names:
             result[openid] = names[openid]
         elif openid in ACTOR_WORDS:
             result[openid] = ACTOR_WORDS[openid]
-        elif openid in admins:
+        elif openid in admins or "admin" in extra.get(openid, ()):
             result[openid] = "管理员"
-        elif openid in finance:
+        elif openid in finance or "finance" in extra.get(openid, ()):
             result[openid] = "财务"
         else:
             result[openid] = "未登记用户"
