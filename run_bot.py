@@ -4,6 +4,7 @@
 import argparse
 import gc
 import logging
+import os
 import signal
 import sys
 
@@ -44,10 +45,13 @@ def main(argv=None):
         from bot import console
         app = _build(config)
         return console.run(app)
-    app = _build(config)
+    from bot.app import App
+    app = App(config)
     for plugin in app.plugins:
         if args.command in plugin.cli_commands:
             function, _ = plugin.cli_commands[args.command]
+            if not getattr(function, "skip_setup", False):   # restore: the file it replaces is left as it is
+                app.setup()
             code = function(app, args.rest)
             app.pusher.flush(10)
             return code
@@ -106,6 +110,27 @@ def _stop_on_sigterm():
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def _restore_left_it_alone(database, log):
+    """False (and why, on stderr) when the database is missing but a restore's files are there: an interrupted
+    restore, whose data must not be replaced by a new empty database."""
+    from plugins._backup import KEPT_MARK, restore_leftovers
+    leftovers = restore_leftovers(database)
+    if leftovers and not os.path.exists(database):
+        kept = sorted({n.removesuffix("-wal").removesuffix("-shm") for n in leftovers if KEPT_MARK in n})
+        print(f"数据库 {database} 不存在，但有恢复（restore）留下的文件：\n"
+              + "".join(f"- {name}\n" for name in leftovers)
+              + "可能是上次恢复中途中断。为免在空库上启动，服务不启动。请：\n"
+              "- 重新恢复：python run_bot.py restore 备份文件 --force；\n"
+              + (f"- 或者用恢复前的旧库：把最新的 {kept[-1]}（连同同名的 -wal，如有）改名为 {database}；\n"
+                 if kept else "")
+              + "确实要从空库开始，请先把上面这些文件移到别处。", file=sys.stderr)
+        return False
+    for name in leftovers:
+        if KEPT_MARK not in name or os.path.samefile(name, database):
+            log.warning("恢复中断时留下的文件（数据库未被替换，可删除）：%s", name)
+    return True
+
+
 def _serve(config):
     from bot import scheduler, web
     from bot.db import ServerRunning, hold_server_lock
@@ -114,6 +139,8 @@ def _serve(config):
         lock = hold_server_lock(config["database"])   # noqa: F841  (held until this process ends)
     except ServerRunning:
         print(f"另一个 teabot 服务正在使用数据库 {config['database']}：同一个数据库只能运行一个服务。", file=sys.stderr)
+        return 2
+    if not _restore_left_it_alone(config["database"], log):
         return 2
     app = _build(config)
     app.pusher.resume()

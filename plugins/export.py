@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from bot.cos import Cos, CosError, check_cos_config
-from bot.db import audit, server_running
+from bot.db import audit
 from bot.money import format_fen
 from bot.plugin import ADMIN, FINANCE, Plugin, Refusal
 from bot.timeutil import to_utc_text, utc_now
@@ -611,15 +611,14 @@ def cli_restore(app, argv):
     parser.add_argument("file", help="备份文件（.db.gz 或 .db）")
     parser.add_argument("--force", action="store_true", help="覆盖已有数据的数据库（旧库另存为 .before-restore-时间）")
     args = parser.parse_args(argv)
-    pid = server_running(app.config["database"])
-    if pid is not None:
-        print(f"恢复失败：teabot 服务正在运行（进程 {pid or '未知'}），请先停止服务再恢复。", file=sys.stderr)
-        return 1
-    app.store.close()   # this process opened the database at start-up; let go of it before replacing the file
+    app.store.close()   # a caller may have opened the database; let go of it before replacing the file
     try:
-        kept = restore(args.file, app.config["database"], force=args.force)
+        kept = restore(args.file, app.config["database"], force=args.force, now=app.now())
     except RestoreError as exc:
         print(f"恢复失败：{exc}", file=sys.stderr)
         return 1
     print(f"已从 {args.file} 恢复到 {app.config['database']}" + (f"；原数据库另存为 {kept}" if kept else ""))
     return 0
+
+
+cli_restore.skip_setup = True   # run_bot.py: do not create or migrate the database a restore is about to replace

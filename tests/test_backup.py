@@ -4,6 +4,7 @@ import gzip
 import os
 import sqlite3
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,17 @@ def dump(path):
         conn.close()
 
 
+def restore_temp_files(database):
+    return sorted(p.name for p in Path(database).parent.glob("*.restore-tmp-*"))
+
+
 @pytest.fixture
 def data(app, say, member):
     zhang, wang = member("张三"), member("王五", "研发二组")
     say(zhang, "1 86.5 奶茶")
     say(wang, "1 20 水果")
     say(ADMIN, "82 研发二组")
+    say(ADMIN, "确认")
     return app
 
 
@@ -46,10 +52,42 @@ def test_backup_then_restore_gives_back_identical_data_and_keeps_the_old_file(da
     app.store.close()
     with pytest.raises(RestoreError, match="--force"):
         restore(row["path"], database)
-    assert dump(database) != before
+    assert dump(database) != before and not restore_temp_files(database)
     kept = restore(row["path"], database, force=True)
-    assert dump(database) == before
+    assert dump(database) == before and not restore_temp_files(database)
     assert ".before-restore-" in kept and any(r[3] == 500 for r in dump(kept)["expenses"])
+
+
+def test_two_restores_in_the_same_second_keep_both_old_files(data, say):
+    app = data
+    database = app.config["database"]
+    row = export.run_backup(app)
+    say("o-张三", "1 5 后来记的")
+    app.store.close()
+    at = datetime(2026, 12, 1, 2, 30)
+    first = restore(row["path"], database, force=True, now=at)
+    second = restore(row["path"], database, force=True, now=at)
+    assert first != second
+    assert any(r[3] == 500 for r in dump(first)["expenses"])
+    assert dump(second) == dump(database)
+
+
+def test_restore_is_refused_while_another_program_has_the_database_open(data, say):
+    app = data
+    database = app.config["database"]
+    row = export.run_backup(app)
+    say("o-张三", "1 5 后来记的")
+    before = dump(database)
+    app.store.close()
+    other = sqlite3.connect(database)           # say, the sqlite3 shell left open on the live file
+    try:
+        other.execute("SELECT COUNT(*) FROM expenses").fetchone()
+        with pytest.raises(RestoreError, match="其他程序"):
+            restore(row["path"], database, force=True)
+    finally:
+        other.close()
+    assert dump(database) == before
+    assert not list(Path(database).parent.glob("*.before-restore-*")) and not restore_temp_files(database)
 
 
 def test_restore_refuses_a_damaged_file_and_leaves_the_database_alone(data, tmp_path):
