@@ -16,7 +16,7 @@ from bot.web import start_background
 from bot.wechat import BadSignature, DecryptError, SafeModeCrypto, parse_xml, render_text_reply
 
 # CI clones the repo with shared/ beside it; a missing file must fail the run, not skip it.
-VECTORS_PATH = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "protocol_vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parent / "vectors" / "protocol_vectors.json"   # the official vectors, kept with the tests
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))["wechat_msg_crypto"]
 ENCRYPT_VECTORS = [v for v in VECTORS if "random16" in v]
 SIGNED_VECTORS = [v for v in VECTORS if v.get("msg_signature") or v.get("msg_signature_derived")]
