@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from .confirm import Confirmations
 from .db import Store, audit, migrate
+from .pages import Pages
 from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
 from .push import Pusher
 from .router import Router
@@ -31,6 +32,7 @@ class App:
         self.registry = Registry(self.plugins)
         self.router = Router(self)
         self.confirmations = Confirmations(self.store)
+        self.pages = Pages(self.store)
         self.wechat_api = WeChatAPI(config)
         self.pusher = Pusher(self, sender=sender)
         self.extra_roles = {}          # openid -> set of roles granted outside config (the local console)
@@ -149,7 +151,7 @@ class App:
                     continue
                 if reply:
                     replies.append(reply)
-        return "\n".join(replies)
+        return self.pages.first(openid, "\n".join(replies)) if replies else ""
 
     def menu(self, openid, roles=None, prefix=""):
         """The list of commands this user may use, from the declarations."""

@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
+from .pages import REPLY_LIMIT_BYTES, byte_len, split_pages
 from .timeutil import from_utc_text, to_utc_text, utc_now
 from .wechat_api import NETWORK_ERROR, PushError, redact
 
@@ -33,18 +34,31 @@ class Pusher:
     # --- the caller's side ------------------------------------------------------------------------------------
 
     def push(self, openid, text, kind=""):
-        """Record and queue a message; returns the push id (None if even recording failed). Never raises."""
-        try:
-            push_id = self._record(openid, text, kind)
-        except Exception:
-            log.exception("could not record a push to %s (kind %s)", openid, kind)
-            return None
-        try:
-            self._ensure_worker()
-            self._queue.put(push_id)
-        except Exception:
-            log.exception("could not queue push %s", push_id)
-        return push_id
+        """Record and queue a message; returns the push id (None if even recording failed). Never raises.
+
+        A text over WeChat's 2,048-byte limit is sent as several messages, cut between lines like a long reply
+        and numbered （1/3）, so none of them is refused."""
+        first = None
+        for part in self._parts(text):
+            try:
+                push_id = self._record(openid, part, kind)
+            except Exception:
+                log.exception("could not record a push to %s (kind %s)", openid, kind)
+                return first
+            first = push_id if first is None else first
+            try:
+                self._ensure_worker()
+                self._queue.put(push_id)
+            except Exception:
+                log.exception("could not queue push %s", push_id)
+        return first
+
+    @staticmethod
+    def _parts(text):
+        if byte_len(text) <= REPLY_LIMIT_BYTES:
+            return [text]
+        pages = split_pages(text, REPLY_LIMIT_BYTES - 32)
+        return [f"{page}\n（{i}/{len(pages)}）" for i, page in enumerate(pages, 1)]
 
     def _record(self, openid, text, kind):
         now = to_utc_text(utc_now())

@@ -7,6 +7,7 @@ import secrets
 from .confirm import CANCEL_WORD, CONFIRM_WORD, FOOTER, NeedsConfirmation
 from .db import store_fault
 from .money import AmountError
+from .pages import MORE_WORD
 from .plugin import ANYONE, ArgError, Context, Refusal
 from .text import clean, split_args
 
@@ -44,7 +45,7 @@ class Router:
         """The reply text for one message; every exception becomes a reply: the cause for a store fault the user
         should understand (bot.db.store_fault), else an error id, with the traceback in the log under it."""
         try:
-            return self._reply(openid, text, msg_id)
+            return self.app.pages.first(openid, self._reply(openid, text, msg_id))
         except Exception as exc:
             fault = store_fault(exc)
             if fault is not None:      # expected (database busy, disk full): the reply says so, no traceback
@@ -56,6 +57,8 @@ class Router:
 
     def _reply(self, openid, text, msg_id):
         text = normalise(text)
+        if text == MORE_WORD:          # reading on does not cancel a question: a long one is read page by page
+            return self.app.pages.more(openid, msg_id)
         confirmations = self.app.confirmations
         if text == CONFIRM_WORD:
             return self._confirm(openid, msg_id)

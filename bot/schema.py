@@ -99,8 +99,20 @@ def m003_confirmations(db):
         reply TEXT)""")
 
 
+def m004_reply_pages(db):
+    """Each user's last long reply cut into pages (bot/pages.py): `更多` shows the next one."""
+    db.execute("""CREATE TABLE reply_pages (
+        openid TEXT PRIMARY KEY,
+        pages TEXT NOT NULL,                          -- JSON list of page texts
+        shown INTEGER NOT NULL DEFAULT 0,             -- index of the page last sent
+        shown_msg_id TEXT,                            -- the 更多 message that sent it (a retry gets it again)
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""")
+
+
 MIGRATIONS = [
     ("core.m001_core", m001_core),
     ("core.m002_covering_open_totals", m002_covering_open_totals),
     ("core.m003_confirmations", m003_confirmations),
+    ("core.m004_reply_pages", m004_reply_pages),
 ]
