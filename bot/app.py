@@ -153,10 +153,19 @@ class App:
                     replies.append(reply)
         return self.pages.first(openid, "\n".join(replies)) if replies else ""
 
+    def unknown(self, text, roles):
+        """The short answer to text that is no command (你好, 👍): what was not understood and where the menu is;
+        the whole menu is for 0 / 帮助 / 菜单 and new followers."""
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        hint = "发送 0 查看菜单"
+        if not roles & {MEMBER, ADMIN, FINANCE, PENDING}:
+            hint = "新用户请先注册：9 组名 姓名（例如 9 研发一组 张三）；发送 0 查看菜单"
+        return f"没看懂“{shown}”。{hint}。" if text else f"{hint}。"
+
     def menu(self, openid, roles=None, prefix=""):
         """The list of commands this user may use, from the declarations."""
         roles = self.roles_of(openid) if roles is None else roles
-        lines = [f"{c.number} {c.summary}" for c in self.registry.commands
+        lines = [f"{c.number} {c.summary_for(roles)}" for c in self.registry.commands
                  if c.allowed(roles) and c.plugin.enabled(self.config)]
         tail = "发送 0 编号 查看某个命令的详细说明，例如 0 1"
         if not roles & {MEMBER, ADMIN, FINANCE, PENDING}:

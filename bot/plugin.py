@@ -37,11 +37,19 @@ class Command:
     examples: tuple               # texts that run as tests
     aliases: tuple = ()
     plugin: Any = None
+    menu: dict = field(default_factory=dict)   # role -> menu line for a role that may do only part of it
 
     @property
     def summary(self):
         """The docstring's first line: the menu line."""
         return (inspect.getdoc(self.handler) or self.name).splitlines()[0]
+
+    def summary_for(self, roles):
+        """The menu line for these roles: the full one if any of them may do all of it, else the part's line."""
+        mine = [r for r in self.roles if r in roles or r == ANYONE]
+        if not self.menu or any(r not in self.menu for r in mine):
+            return self.summary
+        return self.menu[mine[0]]
 
     @property
     def help_text(self):
@@ -67,13 +75,14 @@ class Plugin:
     provisions: dict = field(default_factory=dict)     # name -> [function]: extension points between plugins
     module: Any = None
 
-    def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=()):
-        """Declare a chat command; the function takes a Context and returns the reply text."""
+    def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=(), menu=None):
+        """Declare a chat command; the function takes a Context and returns the reply text. `menu` gives the
+        menu line for a role that may use only part of the command (finance may preview a settlement, not do it)."""
         examples = (example,) if isinstance(example, str) else tuple(example)
 
         def register(function):
             self.commands.append(Command(number, name, function, tuple(roles), usage or str(number),
-                                         examples, tuple(aliases), self))
+                                         examples, tuple(aliases), self, dict(menu or {})))
             return function
         return register
 

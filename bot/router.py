@@ -99,7 +99,7 @@ class Router:
         user, group = app.user_and_group(openid)
         roles = app.roles_of(openid, user or {})
         if command is None:
-            return app.menu(openid, roles, prefix="" if not text else f"没有“{head}”这个命令。\n"), False
+            return app.unknown(text, roles), False
         if not command.plugin.enabled(app.config):
             return f"“{command.name}”功能已关闭，请联系管理员。", False
         if not command.allowed(roles):

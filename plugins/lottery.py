@@ -465,14 +465,16 @@ def result_text(app, row, openid=None, facts=None):
     return "\n".join(facts["lines"] + personal + facts["tail"])
 
 
-def _open_line(app, row, openid):
+def _open_line(app, row, openid, detail=False):
+    """A lottery before its draw; `detail` (its own page: 6 编号, 85 编号) adds the 64-character commitment,
+    which a list of lotteries leaves out."""
     count = len(participants(app.store, row["id"]))
     entry = _entry(app.store, row["id"], openid)
     joined = bool(entry and not entry["left_at"])
     when = local_text(row["draw_at"], app.tz) + (f"（或满 {row['early_n']} 人）" if row["early_n"] else "")
     me = f"你已参加（第 {entry['join_no']} 号）" if joined else f"你未参加，发送 6 {row['id']} 参加"
     return (f"#{row['id']} {row['title']}\n  开奖：{when}\n  奖品：{prizes_text(row['prize_list'])}\n"
-            f"  已参加 {count} 人；{me}\n  承诺：{row['commitment']}")
+            f"  已参加 {count} 人；{me}" + (f"\n  承诺 sha256：{row['commitment']}" if detail else ""))
 
 
 def _show(ctx, row):
@@ -481,7 +483,7 @@ def _show(ctx, row):
         return result_text(ctx.app, row)
     if row["state"] == CANCELED:
         return f"抽奖 #{row['id']} {row['title']} 已取消（{local_text(row['canceled_at'], ctx.tz)}）。"
-    return (f"{_open_line(ctx.app, row, ctx.openid)}\n  状态：{STATE_LABEL[row['state']]}\n"
+    return (f"{_open_line(ctx.app, row, ctx.openid, detail=True)}\n  状态：{STATE_LABEL[row['state']]}\n"
             f"立即开奖发送 85 {row['id']} 开奖，取消发送 85 {row['id']} 取消")
 
 
@@ -606,7 +608,7 @@ def member_lottery(ctx):
     if row["state"] == OPENING:
         return f"抽奖 #{lottery_id} {row['title']} 正在开奖，请稍后再发送 6 {lottery_id} 查看结果。"
     if MEMBER not in ctx.roles:
-        return _open_line(ctx.app, row, ctx.openid).replace(
+        return _open_line(ctx.app, row, ctx.openid, detail=True).replace(
             f"你未参加，发送 6 {lottery_id} 参加", "参加抽奖需要先注册为组员（9 组名 姓名）")
     outcome, join_no, count, early_n = join_lottery(ctx.store, lottery_id, ctx.openid)
     if outcome == "already":
@@ -620,7 +622,8 @@ def member_lottery(ctx):
             return f"{head}\n人数已满 {early_n} 人，已开奖：\n" + result_text(ctx.app, row, ctx.openid)
     when = local_text(row["draw_at"], ctx.tz)
     early = f"，或满 {early_n} 人时开奖" if early_n else ""
-    return f"{head}\n开奖时间 {when}{early}，结果会通知你，也可发送 6 {lottery_id} 查看。退出请发送 6 {lottery_id} 退出。"
+    return (f"{head}\n开奖时间 {when}{early}，结果会通知你，也可发送 6 {lottery_id} 查看。退出请发送 6 {lottery_id} 退出。"
+            f"\n公平性承诺 sha256：{row['commitment']}")
 
 
 # --- exports and verification -----------------------------------------------------------------------------------

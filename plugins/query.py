@@ -10,23 +10,29 @@ plugin = Plugin("query", "查询", "查看个人、小组与中心的未报销�
 STATUS_TEXT = {"member": "已通过", "pending": "待审核", "rejected": "未通过", "unknown": "未注册"}
 
 
-@plugin.command(2, "我的", roles=(ANYONE,), usage="2", example="2", aliases=("我的", "状态"))
+@plugin.command(2, "我的", roles=(ANYONE,), usage="2 | 2 id", example=("2", "2 id"), aliases=("我的", "状态"))
 def my_status(ctx):
-    """我的：注册状态、所在小组、未报销记录和合计"""
+    """我的：注册状态、所在小组、未报销记录和合计；2 id 查看你的 openid
+
+    openid 是管理员把你配置为管理员或财务（config.yaml 的 admins / finance）时要用的编号。
+    """
+    if ctx.args and ctx.args[0].lower() in ("id", "openid"):
+        return f"你的 openid：{ctx.openid}\n管理员把你配置为管理员或财务（admins / finance）时要用。"
     user = ctx.user or {}
     status = user.get("status") or "unknown"
+    staff = bool(ctx.roles & {ADMIN, FINANCE})
     lines = []
     if status == "member":
         lines.append(f"{user['name']}，{ctx.group['name']}（{STATUS_TEXT[status]}）")
     elif status == "pending":
         lines.append(f"注册待审核：{user['requested_name']} → 申请小组 {ctx.app.group(user['requested_group_id'])['name']}")
-    else:
+    elif not staff:
         lines.append(f"注册状态：{STATUS_TEXT.get(status, status)}。发送 9 组名 姓名 注册。")
     if status == "member" and user.get("requested_group_id"):
         lines.append(f"换组申请待审核：→ {ctx.app.group(user['requested_group_id'])['name']}")
     roles = [ctx.app.role_label(r) for r in (ADMIN, FINANCE) if r in ctx.roles]
     if roles:
-        lines.append("身份：" + "、".join(roles))
+        lines.append("身份：" + "、".join(roles) + ("" if status in ("member", "pending") else "（无需注册，发送 0 查看可用命令）"))
     totals = ledger.member_totals(ctx.store, ctx.openid)
     if totals["open_count"]:
         rows = ctx.store.query(
@@ -42,7 +48,8 @@ def my_status(ctx):
         when = f"，{local_text(last['created_at'], ctx.tz, '%Y-%m-%d')}" if last else ""
         lines.append(f"已报销 {totals['settled_count']} 笔，合计 {format_fen(totals['settled_fen'])} 元"
                      f"（最近一次结算 #{totals['last_settlement_id']}{when}）")
-    lines.append(f"你的 openid：{ctx.openid}（管理员配置 admins / finance 时要用）")
+    if status not in ("member", "pending") and not staff:
+        lines.append(f"你的 openid：{ctx.openid}（管理员配置 admins / finance 时要用）")
     return "\n".join(lines)
 
 

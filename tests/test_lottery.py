@@ -167,7 +167,9 @@ def test_member_list_shows_open_lotteries_with_my_status(app, say, member):
     row = L.lottery(app.store, lottery_id)
     assert f"#{lottery_id} 周五下午茶" in listing and f"{WHEN}（或满 30 人）" in listing
     assert "一等奖×1、奶茶券×5" in listing and "已参加 1 人" in listing and "你已参加（第 1 号）" in listing
-    assert row["commitment"] in listing and row["seed"] not in listing
+    assert row["commitment"] not in listing and row["seed"] not in listing     # the hash is in its own detail
+    detail = say(zhang, f"6 {lottery_id}")
+    assert row["commitment"] in detail and row["seed"] not in detail
     assert f"你未参加，发送 6 {lottery_id} 参加" in say(li, "6")
 
 

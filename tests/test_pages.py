@@ -91,3 +91,12 @@ def test_over_http_every_reply_fits_and_more_continues(serve, wconfig):
     again = reply_content(client.post(message_xml("o-h", "更多", "7002")))["Content"]
     retry = reply_content(client.post(message_xml("o-h", "更多", "7002")))["Content"]
     assert again == retry and "（2/" in again and byte_len(again) <= REPLY_LIMIT_BYTES
+
+
+def test_over_http_unknown_text_gets_one_line_and_0_the_menu(serve, wconfig):
+    client = serve(wconfig)
+    short = reply_content(client.post(message_xml("o-h", "你好", "7101")))["Content"]
+    assert short.startswith("没看懂“你好”") and len(short.splitlines()) == 1
+    assert "可用命令" in reply_content(client.post(message_xml("o-h", "0", "7102")))["Content"]
+    status = reply_content(client.post(message_xml("o-h", "2", "7103")))["Content"]
+    assert "o-h" in status                          # unregistered: the openid is what the admin needs

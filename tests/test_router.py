@@ -15,9 +15,33 @@ def test_text_is_normalised(raw, clean):
     assert normalise(raw) == clean
 
 
-def test_unknown_text_answers_with_the_menu(say):
-    reply = say("o-new", "你好")
-    assert "没有“你好”这个命令" in reply and "可用命令" in reply and "9 组名 姓名" in reply
+@pytest.mark.parametrize("text", ["你好", "👍", "查询", "99"])
+def test_unknown_text_gets_one_short_line_not_the_menu(say, member, text):
+    reply = say("o-new", text)
+    assert reply.startswith(f"没看懂“{text}”") and "9 组名 姓名" in reply and "可用命令" not in reply
+    assert len(reply.splitlines()) == 1
+    assert say(member("张三"), text) == f"没看懂“{text}”。发送 0 查看菜单。"
+
+
+@pytest.mark.parametrize("text", ["0", "帮助", "菜单"])
+def test_the_whole_menu_is_for_0_and_its_aliases(say, text):
+    assert "可用命令" in say("o-new", text)
+
+
+def test_finance_is_not_told_to_register_and_its_menu_lists_only_what_it_may_do(say):
+    from conftest import FINANCE
+    menu = say(FINANCE, "0")
+    assert "82 结算预览" in menu and "82 组名 结算" not in menu and "撤销" not in menu and "已收" not in menu
+    status = say(FINANCE, "2")
+    assert "9 组名 姓名" not in status and "身份：财务" in status and "openid" not in status
+    assert "82 组名 结算一个小组" in say(ADMIN, "0")
+
+
+def test_the_openid_is_shown_to_the_unregistered_and_on_2_id(say, member):
+    assert "openid" in say("o-new", "2")
+    zhang = member("张三")
+    assert "openid" not in say(zhang, "2")
+    assert zhang in say(zhang, "2 id")
 
 
 def test_full_width_command_works(say, member):
