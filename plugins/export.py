@@ -24,7 +24,7 @@ from bot.plugin import ADMIN, FINANCE, Plugin, Refusal
 from bot.timeutil import to_utc_text, utc_now
 
 from ._backup import RestoreError, restore, snapshot
-from ._report import write_workbook
+from ._report import remove_leftovers, write_workbook
 
 log = logging.getLogger("teabot.export")
 
@@ -253,6 +253,7 @@ def run_report(app, day=None, trigger="manual", requested_by="", progress=None, 
         cos = Cos(app.config)
         path = report_path(app, day)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        remove_leftovers(app.config["database"], app.config["exports_dir"])
         try:
             config_path = _child_config_path(app) if in_child is not False else None
             if config_path:
@@ -422,9 +423,11 @@ def join_background(app, timeout=60):
 
 
 def catch_up(app, now=None):
-    """At start: settle crashed runs, retry pending uploads, and run today's daily jobs if their time has passed."""
+    """At start: settle crashed runs and remove what they left, retry pending uploads, and run today's daily jobs if
+    their time has passed."""
     now = now or app.now()
     release_dead_runs(app)
+    remove_leftovers(app.config["database"], app.config["exports_dir"])
     retry_pending_uploads(app)
     conf = settings(app)
     ran = []
@@ -575,21 +578,7 @@ def cli_report_file(app, argv):
     os.nice(CHILD_NICE)
     # Read from a private copy taken in one short step: a read transaction held on the live database for the
     # minutes the workbook takes would stop WAL checkpoints, and the server's writes would slow as the WAL grew.
-    copy_path = f"{args.out}.snapshot-{os.getpid()}.db"
-    try:
-        with sqlite3.connect(app.config["database"]) as source, sqlite3.connect(copy_path) as copy:
-            source.backup(copy)
-        source.close()
-        copy.close()
-        snapshot_app = type(app)({**app.config, "database": copy_path}, sender=lambda openid, text: None).setup()
-        try:
-            figures = write_workbook(snapshot_app, args.out, date.fromisoformat(args.date))
-        finally:
-            snapshot_app.store.close()
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(copy_path + suffix):
-                os.remove(copy_path + suffix)
+    figures = write_workbook(app, args.out, date.fromisoformat(args.date), private_copy=True)
     print(json.dumps(figures, ensure_ascii=False))
     return 0
 

@@ -14,6 +14,7 @@ import bottle
 
 from bot import wechatpay
 from bot.db import audit
+from bot.ledger import display_names
 from bot.money import format_fen, looks_like_amount, parse_amount
 from bot.plugin import ADMIN, FINANCE, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
@@ -694,7 +695,7 @@ def payments_overview(ctx):
 
 # --- exports ------------------------------------------------------------------------------------------------
 
-REPORT_HEADER = ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号"]
+REPORT_HEADER = ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号", "确认人"]
 
 
 @plugin.provide("report_sheet")
@@ -710,17 +711,28 @@ def report_sheet(app, *_, start=None, end=None, **__):
             where.append(f"p.created_at {op} :{name}")
             params[name] = to_utc_text(bound)
     rows = app.store.query(
-        f"""SELECT p.*, COALESCE(NULLIF(u.name, ''), p.openid) AS name, COALESCE(g.name, '') AS group_name
-            FROM payments p LEFT JOIN users u ON u.openid = p.openid LEFT JOIN groups g ON g.id = p.group_id
+        f"""SELECT p.*, COALESCE(g.name, '') AS group_name
+            FROM payments p LEFT JOIN groups g ON g.id = p.group_id
             {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY p.id""", params)
+    # who marked it paid: an admin confirming a static link, or WeChat Pay's notify / reconciliation
+    confirmed = {a["target"]: a["actor"] for a in app.store.query(
+        "SELECT target, actor FROM audit WHERE action IN ('pay.confirm', 'pay.paid') ORDER BY id")}
+    names = display_names(app.store, app.config, [r["openid"] for r in rows] +
+                          [a for a in confirmed.values() if not a.startswith("wechatpay")])
+
+    def confirmer(no):
+        actor = confirmed.get(no)
+        return None if actor is None else "微信支付" if actor.startswith("wechatpay") else names[actor]
     return {
         "title": "付款记录",
         "header": list(REPORT_HEADER),
-        "rows": [[r["out_trade_no"], r["name"], r["group_name"], r["amount_fen"], r["note"], STATUS_LABEL[r["status"]],
-                  local_naive(r["created_at"], app.tz), local_naive(r["paid_at"], app.tz), r["transaction_id"] or ""]
+        "rows": [[r["out_trade_no"], names[r["openid"]], r["group_name"], r["amount_fen"], r["note"],
+                  STATUS_LABEL[r["status"]], local_naive(r["created_at"], app.tz), local_naive(r["paid_at"], app.tz),
+                  r["transaction_id"] or "", confirmer(r["out_trade_no"])]
                  for r in rows],
         "money_columns": [3],
         "datetime_columns": [6, 7],
+        "widths": {0: 30, 4: 24, 8: 36},
     }
 
 

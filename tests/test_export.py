@@ -1,11 +1,17 @@
 """The daily report: workbook content and formatting, COS upload and links, delivery, scheduling, CLI."""
 
+import errno
 import hashlib
 import json
+import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -84,10 +90,10 @@ def test_report_has_every_sheet_typed_cells_and_totals_equal_to_the_database(led
     assert sum(fen(a) for a in amounts) == db_total(app)
     assert {detail.cell(r, 8).value for r in range(2, 7)} == {"未报销", "已报销", "已作废"}
     total = detail[7]
-    assert total[0].font.b and fen(total[5].value) == db_total(app)
+    assert total[0].font.b and fen(total[5].value) == db_total(app, "status != 'void'")
     breakdown = {detail.cell(r, 1).value.split("（")[0]: fen(detail.cell(r, 6).value) for r in range(8, 11)}
     assert breakdown == {"其中未报销": db_total(app, "status = 'open'"), "其中已报销": db_total(app, "status = 'settled'"),
-                         "其中已作废": db_total(app, "status = 'void'")}
+                         "已作废": db_total(app, "status = 'void'")}
     recorded = app.store.one("SELECT recorded_at FROM expenses ORDER BY id LIMIT 1")["recorded_at"]
     local = datetime.fromisoformat(recorded).astimezone(app.tz).replace(tzinfo=None, microsecond=0)
     assert first[2].value == local
@@ -366,3 +372,358 @@ def test_a_failing_report_child_marks_the_run_failed_and_tells_the_requester(app
     app.pusher.flush(5)
     assert row["state"] == "failed" and "报表子进程退出码 1" in row["error"]
     assert any(openid == ADMIN and "生成失败" in text for openid, text in sent)
+
+
+# --- a workbook finance can trust (issue 11) ---------------------------------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example/","x")'
+CJK_FONT = "Noto Sans CJK SC"
+SHEETS = ["明细", "小组汇总", "结算记录", "付款记录", "抽奖记录", "说明"]
+
+
+@pytest.fixture
+def trusted(app, config, say, member):
+    """Every sheet has rows: expenses (one ¥100,000 typo voided), a settled and a reversed batch, both by an admin
+    with no users row, a static payment confirmed by that admin, a drawn lottery."""
+    config["plugins"]["pay"] = {"provider": "static", "static_url": "https://pay.example.com/qr.png"}
+    zhang, li, wang = member("张三"), member("李四"), member("王五", "研发二组")
+
+    def do(who, text):          # answers "确认" when the bot asks for it (large amounts)
+        reply = say(who, text)
+        return say(who, "确认") if "确认" in reply and "回复" in reply else reply
+    for who, text in [(zhang, "1 86.5 奶茶"), (li, "1 12 水果"), (wang, "1 20 蛋糕"), (wang, "1 33.3 咖啡"),
+                      (zhang, "1 100000 打错了")]:
+        do(who, text)
+    typo = app.store.one("SELECT id FROM expenses WHERE amount_fen = 10000000")["id"]
+    assert "作废" in do(zhang, f"7 {typo}")
+    assert "已结算" in do(ADMIN, "82 研发二组")
+    assert "已结算" in do(ADMIN, "82 研发一组")
+    assert "已撤销" in do(ADMIN, "83 2 撤销")
+    do(zhang, "5 20 奶茶")
+    order = app.store.one("SELECT out_trade_no FROM payments")["out_trade_no"]
+    assert "已确认" in do(ADMIN, f"88 {order} 已收")
+    soon = app.now().date() + timedelta(days=10)
+    created = do(ADMIN, f"84 周五下午茶 {soon} 16:00 一等奖x1")
+    lottery_id = int(re.search(r"已发起抽奖 #(\d+)", created).group(1))
+    assert "已参加" in do(li, f"6 {lottery_id}")
+    do(ADMIN, f"85 {lottery_id} 开奖")
+    app.pusher.flush(5)
+    return app
+
+
+def text_cells(book):
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    yield sheet.title, cell
+
+
+def column(sheet, name):
+    """The cells below the header cell `name` (data and totals rows)."""
+    index = [c.value for c in sheet[1]].index(name) + 1
+    return [sheet.cell(r, index) for r in range(2, sheet.max_row + 1)]
+
+
+def data_rows(sheet):
+    """Rows between the header and the first totals row."""
+    rows = []
+    for row in sheet.iter_rows(min_row=2):
+        if isinstance(row[0].value, str) and (row[0].value.startswith("合计") or row[0].font.b):
+            break
+        rows.append(row)
+    return rows
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_in_every_sheet(trusted):
+    app = trusted
+    li = "o-李四"
+    with app.store.write() as db:
+        db.execute("UPDATE expenses SET note = ? WHERE id = 1", [EVIL])
+        for expense_id, note in zip((2, 3, 4), ("+1", "-2", "@SUM(A1)")):
+            db.execute("UPDATE expenses SET note = ? WHERE id = ?", [note, expense_id])
+        db.execute("UPDATE expenses SET note = ? WHERE id = 5", ["\t=1+1"])
+        db.execute("UPDATE lottery_winners SET prize_name = ?", ["\r=1+1"])
+        db.execute("UPDATE users SET name = '=1+2' WHERE openid = ?", [li])
+        db.execute("UPDATE groups SET name = '=2+3' WHERE name = '研发二组'")
+        db.execute("UPDATE lotteries SET title = ?", [EVIL])
+        db.execute("UPDATE payments SET note = '#N/A'")
+    row = export.run_report(app)
+    assert row["state"] == "done", row["error"]
+    book = openpyxl.load_workbook(row["path"])
+    assert book.sheetnames == SHEETS
+    cells = list(text_cells(book))
+    assert [(title, c.coordinate, c.value) for title, c in cells if c.data_type != "s"] == []
+    where = {}
+    for title, cell in cells:
+        where.setdefault(cell.value, set()).add(title)
+    assert where[EVIL] == {"明细", "抽奖记录"}
+    assert {"明细", "抽奖记录"} <= where["=1+2"]
+    assert {"明细", "小组汇总", "结算记录"} <= where["=2+3"]
+    assert where["#N/A"] == {"付款记录"}
+    assert {"+1", "-2", "@SUM(A1)", "\t=1+1"} <= set(where)
+    evil = next(c for title, c in cells if title == "明细" and c.value == EVIL)
+    assert evil.quotePrefix        # Excel keeps it text even when someone edits the cell
+    with zipfile.ZipFile(row["path"]) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = archive.read(name).decode("utf-8")
+                assert "<f>" not in xml and "<f " not in xml, name
+
+
+def test_detail_leads_with_the_totals_that_count_and_shows_voided_records_apart_in_grey(trusted):
+    app = trusted
+    row = export.run_report(app)
+    book = openpyxl.load_workbook(row["path"])
+    detail = book["明细"]
+    rows = data_rows(detail)
+    assert len(rows) == 5
+    totals = list(detail.iter_rows(min_row=len(rows) + 2))
+    labels = [r[0].value for r in totals]
+    assert labels[0].startswith("合计") and "作废" not in labels[0].replace("未作废", "")
+    assert fen(totals[0][5].value) == db_total(app, "status != 'void'")
+    by_label = {r[0].value.split("（")[0]: r for r in totals}
+    assert fen(by_label["其中未报销"][5].value) == db_total(app, "status = 'open'")
+    assert fen(by_label["其中已报销"][5].value) == db_total(app, "status = 'settled'")
+    void_total = by_label["已作废"]
+    assert "不计入" in void_total[0].value and fen(void_total[5].value) == 10_000_000
+    grey = {c.font.color.rgb for c in void_total if c.value is not None}
+    assert len(grey) == 1 and grey != {None}
+    [voided] = [r for r in rows if r[7].value == "已作废"]
+    assert {c.font.color.rgb for c in voided if c.value is not None} == grey
+    assert all(c.font.color is None or c.font.color.rgb not in grey for r in rows if r is not voided for c in r)
+
+    batches = book["结算记录"]
+    rows = data_rows(batches)
+    assert [r[6].value for r in rows] == ["有效", "已撤销"]
+    assert {c.font.color.rgb for c in rows[1] if c.value is not None} == grey
+    totals = list(batches.iter_rows(min_row=len(rows) + 2))
+    assert totals[0][0].value.startswith("合计") and "撤销" not in totals[0][0].value
+    assert fen(totals[0][5].value) == app.store.one(
+        "SELECT SUM(total_fen) AS t FROM settlements WHERE status = 'active'")["t"]
+    assert "已撤销" in totals[1][0].value and "不计入" in totals[1][0].value
+    assert fen(totals[1][5].value) == app.store.one(
+        "SELECT SUM(total_fen) AS t FROM settlements WHERE status = 'reversed'")["t"]
+    about = {r[0].value: r[1].value for r in book["说明"].iter_rows()}
+    assert fen(about["合计（未报销 + 已报销，元）"]) == db_total(app, "status != 'void'")
+    assert fen(about["已作废（不计入合计，元）"]) == 10_000_000
+
+
+def test_people_are_shown_by_name_never_by_openid_in_every_sheet(trusted):
+    app = trusted
+    with app.store.write() as db:      # registered once, name since cleared: still not shown as an openid
+        db.execute("UPDATE users SET name = '' WHERE openid = 'o-王五'")
+    row = export.run_report(app)
+    book = openpyxl.load_workbook(row["path"])
+    openids = {r["openid"] for r in app.store.query("SELECT openid FROM users")} | {ADMIN, FINANCE}
+    assert [(t, c.coordinate, c.value) for t, c in text_cells(book) if any(o in c.value for o in openids)] == []
+    batches = book["结算记录"]
+    assert [c.value for c in column(batches, "经办人")][:2] == ["管理员", "管理员"]
+    assert [c.value for c in column(batches, "撤销人")][:2] == [None, "管理员"]
+    assert {c.value for c in column(book["明细"], "垫付人")} >= {"张三", "李四", "未登记用户"}
+    payments = book["付款记录"]
+    assert [c.value for c in column(payments, "组员")][0] == "张三"
+    assert [c.value for c in column(payments, "确认人")][0] == "管理员"
+    draws = book["抽奖记录"]
+    assert [c.value for c in column(draws, "中奖人")][0] == "李四"
+    assert [c.value for c in column(draws, "创建人")][0] == "管理员"
+    assert [c.value for c in column(draws, "开奖人")][0] == "管理员"
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_every_page_in_a_cjk_font(trusted):
+    row = export.run_report(trusted)
+    book = openpyxl.load_workbook(row["path"])
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (sheet.title, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (sheet.title, "landscape", 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        fonts = {c.font.name for r in sheet.iter_rows() for c in r if c.value is not None}
+        assert fonts == {CJK_FONT}, sheet.title
+    about = book["说明"]
+    assert all(r[0].value and r[1].value is not None for r in about.iter_rows())   # label beside its value
+    [chart] = book["小组汇总"]._charts
+    assert chart.legend is not None and chart.legend.position == "b"
+
+
+@pytest.mark.skipif(not (shutil.which("libreoffice") and shutil.which("pdftotext") and shutil.which("pdffonts")),
+                    reason="needs LibreOffice and poppler-utils")
+def test_a_43_record_report_prints_on_few_pages_with_the_detail_in_one_piece(app, say, member, tmp_path):
+    people = [member(name, group) for name, group in [("张三", "研发一组"), ("李四", "研发一组"), ("王五", "研发二组")]]
+    for n in range(43):
+        say(people[n % 3], f"1 {10 + n}.5 下午茶 奶茶与水果拼盘 第{n}次")
+    say(ADMIN, "82 研发二组")
+    assert "已结算" in say(ADMIN, "确认")
+    row = export.run_report(app)
+    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), row["path"]], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / Path(row["path"]).with_suffix(".pdf").name
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]
+    assert len(pages) <= 8, len(pages)
+    detail = [p for p in pages if "垫付人" in p]
+    assert detail and all("消费日期" in p and "金额" in p and "说明" in p and "结算批次" in p for p in detail)
+    assert sum(p.count("下午茶 奶茶与水果拼盘") for p in detail) == 43
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert names and all(name.startswith("NotoSansCJK") for name in names), names
+
+
+def test_report_reads_every_sheet_from_one_moment_while_expenses_are_recorded(app, member):
+    zhang, wang = member("张三"), member("王五", "研发二组")
+    teams = {r["name"]: r["id"] for r in app.store.query("SELECT id, name FROM groups")}
+    people = [(zhang, teams["研发一组"]), (wang, teams["研发二组"])]
+    now = "2026-11-20T02:00:00.000000+00:00"
+    with app.store.write() as db:
+        db.conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
+                       "VALUES (?, ?, ?, '种子', '2026-11-20', ?)",
+                       [(*people[n % 2], 100 + n, now) for n in range(4000)])
+    seen = []
+    extra = Plugin("fake_count", "测试")
+
+    @extra.provide("report_sheet")
+    def counted(app_, day):
+        seen.append(app_.store.one("SELECT COUNT(*) AS n, SUM(amount_fen) AS t FROM expenses WHERE status != 'void'"))
+        return None
+    app.plugins.append(extra)
+    stop, written = threading.Event(), []
+
+    def record():
+        n = 0
+        while not stop.is_set():
+            openid, group_id = people[n % 2]
+            with app.store.write() as db:
+                db.execute("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
+                           "VALUES (?, ?, ?, '并发', '2026-11-20', ?)", [openid, group_id, 1 + n % 97, now])
+            n += 1
+            written.append(n)
+    writer = threading.Thread(target=record)
+    writer.start()
+    try:
+        runs = [export.run_report(app, date(2026, 11, 20 + i), in_child=False) for i in range(3)]
+    finally:
+        stop.set()
+        writer.join(30)
+    assert len(written) > 20
+    for run in runs:
+        assert run["state"] == "done", run["error"]
+        book = openpyxl.load_workbook(run["path"])
+        ids = [r[0].value for r in data_rows(book["明细"])]
+        last = max(ids)
+        moment = app.store.one("SELECT COUNT(*) AS n, SUM(amount_fen) AS t FROM expenses WHERE id <= :i", {"i": last})
+        assert ids == list(range(1, last + 1)) and moment["n"] == run["rows"] == len(ids)
+        assert run["total_fen"] == moment["t"]
+        summary = book["小组汇总"]
+        summary_total = next(r for r in summary.iter_rows() if r[0].value == "合计")
+        assert fen(summary_total[2].value) + fen(summary_total[4].value) == moment["t"]
+        about = {r[0].value: r[1].value for r in book["说明"].iter_rows()}
+        assert about["明细笔数"] == moment["n"]
+    assert [(s["n"], s["t"]) for s in seen] == [(r["rows"], r["total_fen"]) for r in runs]
+    assert app.store.one("SELECT COUNT(*) AS n FROM expenses")["n"] > runs[-1]["rows"]
+
+
+def test_the_report_is_written_under_a_temp_name_in_a_private_folder_and_renamed_into_place(app, member, say,
+                                                                                          monkeypatch):
+    say(member("张三"), "1 10 奶茶")
+    renames, real_replace = [], os.replace
+
+    def recording(src, dst):
+        renames.append((str(src), str(dst)))
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", recording)
+    row = export.run_report(app)
+    private = Path(app.config["database"]).parent / "tmp"
+    assert [dst for _, dst in renames] == [row["path"]]
+    [(src, _)] = renames
+    assert Path(src).parent.parent == private and (private.stat().st_mode & 0o777) == 0o700
+    assert list(private.iterdir()) == []            # the run's folder is gone once the report is in place
+    assert os.listdir(app.config["exports_dir"]) == [Path(row["path"]).name]
+
+
+def _big_ledger(app, rows):
+    member = app.store.one("SELECT id FROM groups WHERE name = '研发一组'")["id"]
+    with app.store.write() as db:
+        db.execute("INSERT INTO users (openid, name, group_id, status, created_at) VALUES "
+                   "('o-big', '张三', ?, 'member', '2026-11-20T02:00:00.000000+00:00')", [member])
+        db.conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
+                       "VALUES ('o-big', ?, ?, '奶茶与水果拼盘', '2026-11-20', '2026-11-20T02:00:00.000000+00:00')",
+                       [(member, 100 + n) for n in range(rows)])
+        db.execute("INSERT INTO lotteries (title, draw_at, prizes, seed, commitment, created_by, created_at) VALUES "
+                   "('茶', '2026-11-20T02:00:00.000000+00:00', '[]', 'SECRET-SEED', 'c', ?, "
+                   "'2026-11-20T02:00:00.000000+00:00')", [ADMIN])
+
+
+@pytest.mark.parametrize("command", [["report-file", "--date", "2026-11-20", "--out", "{out}"],
+                                     ["export", "--date", "2026-11-20", "--progress-rows", "1000"]],
+                         ids=["in-server child", "cli export"])
+def test_kill_9_mid_report_leaves_no_database_copy_in_exports_and_the_next_start_removes_leftovers(
+        app, config, tmp_path, command):
+    _big_ledger(app, 150_000)
+    app.store.close()
+    exports_dir = Path(app.config["exports_dir"])
+    exports_dir.mkdir(exist_ok=True)
+    out = export.report_path(app, date(2026, 11, 20))
+    config_file = _config_file(tmp_path, app)
+
+    def new_files():       # what the run made (the database's own -wal and -shm aside)
+        return {p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                if p.is_file() and not p.name.startswith("teabot.db")} - before
+    before = set()
+    before = new_files()
+    child = subprocess.Popen([sys.executable, "run_bot.py", "--config", config_file,
+                              *[part.format(out=out) for part in command]],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not new_files() and child.poll() is None:
+            time.sleep(0.02)
+        time.sleep(1.5)    # well into streaming the workbook
+        assert child.poll() is None, "the report finished before it could be killed: make the ledger bigger"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    left = new_files()
+    assert [p for p in left if p.parts[0] == "exports"] == []         # no database copy, no partial file
+    private = tmp_path / "tmp"
+    assert left and all(p.parts[0] == "tmp" for p in left), left
+    assert all(b"SECRET-SEED" not in p.read_bytes() for p in exports_dir.rglob("*") if p.is_file())
+    app.scheduler = make_scheduler(app)
+    config["plugins"]["export"] = {"report_time": "23:59", "backup_time": "23:59"}   # the start runs nothing else
+    export.schedule(app)
+    export.join_background(app)
+    assert list(private.iterdir()) == []
+
+
+def test_a_report_folder_on_another_file_system_still_gets_the_file_by_a_rename(app, member, say, monkeypatch):
+    say(member("张三"), "1 10 奶茶")
+    private, real_replace = Path(app.config["database"]).parent / "tmp", os.replace
+
+    def across_devices(src, dst):
+        if Path(src).parent.parent == private:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", across_devices)
+    row = export.run_report(app)
+    assert row["state"] == "done", row["error"]
+    assert openpyxl.load_workbook(row["path"])["明细"].cell(2, 7).value == "奶茶"
+    assert os.listdir(app.config["exports_dir"]) == [Path(row["path"]).name]
+
+
+def test_leftovers_of_dead_runs_are_removed_and_those_of_live_runs_kept(app, config):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid, live_pid = int(dead.stdout), os.getpid()
+    private = Path(app.config["database"]).parent / "tmp"
+    exports_dir = Path(app.config["exports_dir"])
+    exports_dir.mkdir(exist_ok=True)
+    for pid in (dead_pid, live_pid):
+        (private / f"report-{pid}-abc").mkdir(parents=True)
+        (private / f"report-{pid}-abc" / "snapshot.db").write_bytes(b"SECRET-SEED")
+        for name in (f"teabot-20261120.xlsx.snapshot-{pid}.db", f"teabot-20261120.xlsx.snapshot-{pid}.db-wal",
+                     f"teabot-20261120.xlsx.tmp-{pid}"):
+            (exports_dir / name).write_bytes(b"SECRET-SEED")
+    (exports_dir / "teabot-20261119.xlsx").write_bytes(b"a finished report")
+    export.remove_leftovers(app.config["database"], app.config["exports_dir"])
+    assert sorted(p.name for p in private.iterdir()) == [f"report-{live_pid}-abc"]
+    assert sorted(p.name for p in exports_dir.iterdir()) == sorted(
+        ["teabot-20261119.xlsx", f"teabot-20261120.xlsx.snapshot-{live_pid}.db",
+         f"teabot-20261120.xlsx.snapshot-{live_pid}.db-wal", f"teabot-20261120.xlsx.tmp-{live_pid}"])

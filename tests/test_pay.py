@@ -518,12 +518,14 @@ def test_report_sheet_has_fen_and_local_datetimes(v3, fake, keys, say, member, s
     [sheet] = [s for s in (f(v3, datetime.now(v3.tz).date()) for f in v3.provided("report_sheet"))
                if s["title"] == "付款记录"]
     assert sheet["title"] == "付款记录" and sheet["money_columns"] == [3]
-    assert sheet["header"] == ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号"]
+    assert sheet["header"] == ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号",
+                               "确认人"]
     [row] = list(sheet["rows"])
     assert row[:6] == [order["out_trade_no"], "张三", "研发一组", 1250, "奶茶", "已支付"]
     assert all(isinstance(row[i], datetime) and row[i].tzinfo is None for i in sheet["datetime_columns"])
     assert abs(row[6] - datetime.now(v3.tz).replace(tzinfo=None)) < timedelta(minutes=5)
     assert row[8] == fake.orders[order["out_trade_no"]]["transaction_id"]
+    assert row[9] == "微信支付"        # confirmed by WeChat Pay's notify, not by a person
     assert dict(*[f(v3) for f in v3.provided("report_summary")])["付款已支付"] == 1250
     tomorrow = datetime.now(v3.tz).date() + timedelta(days=1)
     assert list(pay_plugin.report_sheet(v3, start=tomorrow)["rows"]) == []
