@@ -9,13 +9,14 @@ import signal
 import sys
 
 from bot import VERSION
-from bot.config import ConfigError, load_config, redacted, validate
+from bot.config import ConfigError, config_template, load_config, redacted, validate
 
 
 def _parse(argv):
     parser = argparse.ArgumentParser(prog="run_bot.py", description="teabot 下午茶记账机器人")
     parser.add_argument("--config", help="配置文件路径（默认 config.yaml 或环境变量 TEABOT_CONFIG）")
-    parser.add_argument("command", nargs="?", default="serve", help="serve | chat | check | 插件命令（见 help）")
+    parser.add_argument("command", nargs="?", default="serve",
+                        help="serve | chat | check | config-template | 插件命令（见 help）")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="子命令参数")
     return parser.parse_args(argv)
 
@@ -28,19 +29,30 @@ def _build(config):
 def main(argv=None):
     args = _parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "config-template":
+        from bot.plugin import load_plugins
+        print(config_template(load_plugins()), end="")
+        return 0
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
+    if args.command in ("check", "serve"):
+        from bot.plugin import load_plugins
+        plugins = load_plugins()
+        problems = _problems(config, plugins)
+        if args.command == "check":
+            return _check(config, plugins, problems)
+        if problems:
+            print(f"配置文件 {config['_path']} 有 {len(problems)} 个问题，服务不启动，请修正后再启动：\n"
+                  + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
+            return 2
+        return _serve(config)
     problems = validate(config)
-    if args.command == "check":
-        return _check(config, problems)
     if problems:
         print("配置有误，请修正后再启动：\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
         return 2
-    if args.command == "serve":
-        return _serve(config)
     if args.command == "chat":
         from bot import console
         app = _build(config)
@@ -56,26 +68,34 @@ def main(argv=None):
             app.pusher.flush(10)
             return code
     if args.command in ("help", "-h"):
-        print("命令：serve（默认）、chat、check")
+        print("命令：serve（默认）、chat、check、config-template（按声明生成 config.yaml）")
         for plugin in app.plugins:
             for name, (_, text) in plugin.cli_commands.items():
                 print(f"  {name}: {text}")
         return 0
-    print(f"未知命令：{args.command}。可用：serve、chat、check"
+    print(f"未知命令：{args.command}。可用：serve、chat、check、config-template"
           + "".join(f"、{n}" for p in app.plugins for n in p.cli_commands), file=sys.stderr)
     return 2
 
 
-def _check(config, problems):
-    from bot.plugin import Registry, load_plugins
-    plugins = load_plugins()
+def _problems(config, plugins):
+    """What `check` and `serve` refuse: keys, types and ranges against the declarations, duplicate commands, and
+    each plugin's own checks, which run only once the declared types hold (they may rely on them)."""
+    from bot.plugin import Registry
+    problems = validate(config, plugins)
+    declared_ok = not problems
     try:
         Registry(plugins)
     except ValueError as exc:  # duplicate command numbers or aliases
-        problems = problems + [str(exc)]
-    for plugin in plugins:
-        for check in plugin.config_checks:
-            problems = problems + check(config)
+        problems.append(str(exc))
+    if declared_ok:
+        for plugin in plugins:
+            for check in plugin.config_checks:
+                problems += check(config)
+    return problems
+
+
+def _check(config, plugins, problems):
     if problems:
         print(f"配置文件 {config['_path']} 有 {len(problems)} 个问题：")
         for problem in problems:
@@ -85,7 +105,8 @@ def _check(config, problems):
     if not config["wechat"]["token"]:
         print("提示：wechat.token 未设置，/wechat 会拒绝所有请求；本地可用 `python run_bot.py chat` 试用。")
     import json
-    print(json.dumps(redacted(config), ensure_ascii=False, indent=2))
+    effective = {**config, "plugins": {p.name: p.settings(config) for p in plugins}}   # with every default
+    print(json.dumps(redacted(effective), ensure_ascii=False, indent=2))
     return 0
 
 

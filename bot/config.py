@@ -1,31 +1,200 @@
-"""Load config.yaml, overlay secrets from the environment, validate, and fail fast with a clear message."""
+"""Load config.yaml, overlay secrets from the environment, check it against the declared settings (every key known,
+every value of its type and range), and fail fast with a clear Chinese message naming each problem."""
 
 import copy
+import difflib
+import functools
+import json
 import os
 import re
+import typing
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError, create_model,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
-DEFAULTS = {
-    "server": {"host": "127.0.0.1", "port": 8080, "threads": 32, "max_body_bytes": 65536},
-    "wechat": {
-        "token": "",
-        "app_id": "",
-        "app_secret": "",
-        "encoding_aes_key": "",
-        "api_base": "https://api.weixin.qq.com",
-        "max_clock_skew_seconds": 300,
-        "push_window_hours": 48,
-    },
-    "database": "data/teabot.db",
-    "exports_dir": "exports",
-    "timezone": "Asia/Shanghai",
-    "admins": [],
-    "finance": [],
-    "groups": [],
-    "plugins": {},
-}
+from .money import AmountError, yuan_setting_to_fen
+
+# --- how settings are declared --------------------------------------------------------------------------------
+
+
+class Section(BaseModel):
+    """A block of settings. Unknown keys are refused, values must have the declared type (YAML's "false" in quotes
+    is a string, not a boolean), and a block left empty in YAML (null) takes every default."""
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_block_means_defaults(cls, data):
+        return {} if data is None else data
+
+
+# The settings every plugin has; a plugin declares its own as a subclass (`Plugin(..., settings_model=...)`). A
+# settings class's docstring, if it has one, is printed above its block in config.yaml: write it for operators.
+class PluginSettings(Section):
+    enabled: bool = Field(True, description="false 关闭这个插件：它的命令、页面和定时任务都不再运行（数据保留）")
+
+
+def setting(default, comment, **constraints):
+    """One declared key: its default, the comment config.yaml shows for it, and pydantic constraints (ge=1, …)."""
+    return Field(default, description=comment, **constraints)
+
+
+def _refuse(kind, message):
+    raise PydanticCustomError(kind, message)
+
+
+def _clock_time(value):
+    if not isinstance(value, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+        _refuse("clock_time", '必须是加引号的 "HH:MM"，例如 "02:00"（不加引号 YAML 会把 02:00 读成数字）')
+    return value
+
+
+def _timezone(value):
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        _refuse("timezone", "不是有效的时区名（例如 Asia/Shanghai）")
+    return value
+
+
+def _http_base(value):
+    if not value.startswith(("http://", "https://")):
+        _refuse("http_base", "必须以 http:// 或 https:// 开头")
+    return value
+
+
+def _yuan(value):
+    try:
+        yuan_setting_to_fen(value, 0)
+    except (AmountError, TypeError) as exc:
+        _refuse("yuan", f"必须是金额（元），例如 1000：{exc}")
+    return value
+
+
+ClockTime = Annotated[str, PlainValidator(_clock_time)]     # local "HH:MM"
+Timezone = Annotated[str, AfterValidator(_timezone)]
+HttpBase = Annotated[str, AfterValidator(_http_base)]
+Yuan = Annotated[int | float | str, PlainValidator(_yuan)]   # an amount in 元, read with the chat's amount grammar
+Seconds = Annotated[float, Field(ge=0)]
+
+# --- the core sections ------------------------------------------------------------------------------------------
+
+
+class ServerSettings(Section):
+    host: str = setting("127.0.0.1", "listen address; keep 127.0.0.1 behind nginx")
+    port: int = setting(8080, "listen port", ge=1, le=65535)
+    threads: int = setting(32, "waitress worker threads (a slow call, e.g. to WeChat Pay, holds one; writers waiting "
+                               "for the shared fsync hold one each)", ge=1, le=1024)
+    max_body_bytes: int = setting(65536, "POST bodies larger than this are refused with 413", ge=1024)
+    max_request_body_bytes: int = setting(1 << 20, "waitress drops any request body larger than this before a route "
+                                                   "sees it (at least max_body_bytes)", ge=1024)
+    connection_limit: int = setting(1000, "open connections waitress accepts (its own default, 100, leaves "
+                                          "keep-alive clients unserved)", ge=1)
+
+
+class WeChatSettings(Section):
+    token: str = setting("", "the Token set in the official account backend (better: WECHAT_TOKEN)")
+    app_id: str = setting("", "AppID (WECHAT_APP_ID); needed for safe mode and pushes")
+    app_secret: str = setting("", "AppSecret (WECHAT_APP_SECRET); needed for pushes")
+    encoding_aes_key: str = setting("", "EncodingAESKey (WECHAT_ENCODING_AES_KEY); empty = plaintext mode")
+    api_base: HttpBase = setting("https://api.weixin.qq.com", "WeChat API base URL (tests point it at loopback)")
+    max_clock_skew_seconds: int = setting(300, "refuse signed requests whose timestamp is further off than this", ge=1)
+    push_window_hours: float = setting(48, "customer-service pushes only reach users who wrote within this window",
+                                       gt=0)
+
+    @model_validator(mode="after")
+    def _safe_mode_is_complete(self):
+        if self.encoding_aes_key and not re.fullmatch(r"[A-Za-z0-9]{43}", self.encoding_aes_key):
+            _refuse("aes_key", "wechat.encoding_aes_key 必须是 43 位字母数字（留空为明文模式）")
+        if self.encoding_aes_key and not self.app_id:
+            _refuse("aes_key", "安全模式（设置了 wechat.encoding_aes_key）需要 wechat.app_id")
+        return self
+
+
+class CosSettings(Section):
+    enabled: bool = setting(False, "false：报表和备份只留在本地（正常模式）")
+    region: str = setting("", "存储桶所在地域，例如 ap-shanghai（设置了 domain 时可不填）")
+    bucket: str = setting("", "存储桶名（含 APPID），例如 teabot-1250000000")
+    prefix: str = setting("teabot/", "所有对象键的前缀：teabot/reports/…、teabot/backups/…")
+    scheme: Literal["http", "https"] = setting("https", "http 或 https")
+    domain: str = setting("", "可选：自定义/测试端点，例如 127.0.0.1:9000/teabot-1250000000")
+    secret_id_env: str = setting("COS_SECRET_ID", "存放 SecretId 的环境变量名")
+    secret_key_env: str = setting("COS_SECRET_KEY", "存放 SecretKey 的环境变量名")
+    retry_delays: list[Seconds] = setting([2, 10, 30], "一次运行内上传失败后的重试间隔（秒）")
+    timeout: float = setting(60, "单个 COS 请求超时（秒）", gt=0)
+
+
+class CoreSettings(Section):
+    server: ServerSettings = setting(ServerSettings(), "the HTTP server (/wechat, pay pages, /healthz)")
+    wechat: WeChatSettings = setting(WeChatSettings(), "the official account (公众号) and its API")
+    database: str = setting("data/teabot.db", "SQLite file (WAL mode); created with its folder on first start",
+                            min_length=1)
+    exports_dir: str = setting("exports", "where reports and backups are written", min_length=1)
+    timezone: Timezone = setting("Asia/Shanghai", "days and quarters are counted in this timezone; storage is UTC")
+    admins: list[str] = setting([], "openids of centre admins (approve, settle, lotteries)")
+    finance: list[str] = setting([], "openids of finance staff (totals, reports)")
+    groups: list[str] = setting([], "team names created at start if missing, e.g. [研发一组, 研发二组]")
+    cos: CosSettings = setting(CosSettings(), "Tencent COS object storage for reports and backups "
+                                                "(see docs/export.md)")
+
+
+PLUGINS_COMMENT = "per-plugin settings; every plugin is enabled unless `enabled: false`"
+
+
+def config_model(plugins):
+    """The whole file's declaration: the core sections plus `plugins:` with each loaded plugin's settings."""
+    sections = {f"plugin_{p.name}": (p.settings_model, Field(p.settings_model(), alias=p.name,
+                                                             description=f"{p.title}：{p.description}".rstrip("：")))
+                for p in plugins}
+    plugins_model = create_model("PluginsSettings", __base__=Section, **sections)
+    return create_model("Settings", __base__=CoreSettings,
+                        plugins=(plugins_model, setting(plugins_model(), PLUGINS_COMMENT)))
+
+
+def _is_section(annotation):
+    return isinstance(annotation, type) and issubclass(annotation, Section)
+
+
+@functools.cache
+def declared_keys(model):
+    """{path tuple: FieldInfo} of every key the model declares, nested sections included, as written in YAML."""
+    keys = {}
+    for name, field in model.model_fields.items():
+        path = (field.alias or name,)
+        keys[path] = field
+        if _is_section(field.annotation):
+            keys.update({path + sub: f for sub, f in declared_keys(field.annotation).items()})
+    return keys
+
+
+@functools.cache
+def defaults_of(model):
+    return model().model_dump(by_alias=True)
+
+
+def _over(defaults, values):
+    values = values if isinstance(values, dict) else {}
+    merged = {**defaults, **values}
+    for key, default in defaults.items():
+        value = values.get(key)
+        if isinstance(default, dict) and (value is None or isinstance(value, dict)):
+            merged[key] = _over(default, value)
+        elif isinstance(default, list) and key not in values:
+            merged[key] = list(default)
+    return merged
+
+
+def with_defaults(model, values):
+    """A section's values over the model's declared defaults (nested blocks merged key by key); values that are
+    not a block at all (a mistake `check` reports) give the defaults."""
+    return _over(defaults_of(model), values)
+
+
+DEFAULTS = {**defaults_of(CoreSettings), "plugins": {}}
 
 # Environment variables that win over the file: (env name, config path).
 ENV_OVERRIDES = [
@@ -35,16 +204,28 @@ ENV_OVERRIDES = [
     ("WECHAT_ENCODING_AES_KEY", ("wechat", "encoding_aes_key")),
 ]
 
-# Keys whose values must never be printed or logged.
-SECRET_KEYS = {"token", "app_secret", "encoding_aes_key", "secret_id", "secret_key", "apiv3_key", "password"}
+# A key whose name holds one of these words (or a slip of one: tokn, secrt) has its value masked wherever it is.
+SECRET_WORDS = ("secret", "token", "password", "passwd", "apiv3", "key")
+
+
+def looks_secret(key):
+    name = str(key).lower()
+    return any(word in name for word in SECRET_WORDS) or any(
+        difflib.get_close_matches(part, SECRET_WORDS, n=1, cutoff=0.75) for part in re.split(r"[^a-z0-9]+", name)
+        if part)
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message lists every problem."""
 
 
+# --- loading ----------------------------------------------------------------------------------------------------
+
+
 def _merge(base, override):
     for key, value in (override or {}).items():
+        if isinstance(base.get(key), dict) and value is None:
+            continue                      # a block left empty in YAML keeps its defaults
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             _merge(base[key], value)
         else:
@@ -85,51 +266,159 @@ def load_config(path=None, environ=None):
     elif path != "config.yaml":
         raise ConfigError(f"找不到配置文件 {path}")
     for env_name, (section, key) in ENV_OVERRIDES:
-        if environ.get(env_name):
+        if environ.get(env_name) and isinstance(config.get(section), dict):
             config[section][key] = environ[env_name]
     config["_path"] = path
     config["_env_problems"] = problems
     return config
 
 
-def validate(config):
-    """Every problem with the config, as Chinese sentences naming the key; empty means usable."""
+# --- checking ---------------------------------------------------------------------------------------------------
+
+TYPE_MESSAGES = {
+    "bool_type": "必须是 true 或 false（不加引号）",
+    "int_type": "必须是整数",
+    "float_type": "必须是数字",
+    "string_type": "必须是字符串（数字或 true/false 当文字用时要加引号）",
+    "model_type": "必须是键值表",
+    "dict_type": "必须是键值表",
+    "greater_than_equal": "必须不小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "必须不大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "range": "必须在 {ge}–{le} 之间",
+    "string_too_short": "不能为空",
+}
+
+
+def _number(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _dotted(path):
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+
+
+def _unknown_key(path, keys):
+    """Refuse a key nobody declared, saying what was probably meant: a close key at the same level (difflib), or
+    where a key of that name belongs."""
+    parent, name = path[:-1], str(path[-1])
+    what = "未知的插件" if parent == ("plugins",) else "未知的键"
+    siblings = [p[-1] for p in keys if p[:-1] == parent]
+    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+    if close:
+        return f"{what} {_dotted(path)}，是不是 {_dotted(parent + tuple(close))}？"
+    elsewhere = [p for p in keys if p[-1] == name] or [
+        p for p in keys if p[-1] in difflib.get_close_matches(name, {p[-1] for p in keys}, n=3, cutoff=0.8)]
+    if elsewhere:
+        return f"{what} {_dotted(path)}：应写在 {' 或 '.join(_dotted(p) for p in elsewhere[:3])}（移到那里）"
+    return f"{what} {_dotted(path)}（{_dotted(parent) or '顶层'}可用的键：{'、'.join(siblings)}）"
+
+
+def _problem(error, keys):
+    """One pydantic error as a Chinese sentence naming the key, with the value found unless it may be a secret."""
+    path, kind, value = error["loc"], error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        return _unknown_key(path, keys)
+    field = keys.get(tuple(p for p in path if not isinstance(p, int)))      # for a list item: the list's field
+    bounds = {k: _number(v) for k, v in error.get("ctx", {}).items()}
+    declared = {name: _number(getattr(m, name)) for m in getattr(field, "metadata", ()) for name in ("ge", "le")
+                if hasattr(m, name)}
+    if kind in ("greater_than_equal", "less_than_equal") and len(declared) == 2 and not isinstance(path[-1], int):
+        kind, bounds = "range", declared
+    if kind == "literal_error" and field is not None:
+        message = "只能是 " + " / ".join(str(v) for v in typing.get_args(field.annotation))
+    elif kind == "list_type" and field is not None:
+        message = f"必须是列表，例如 {yaml_value(field.default if isinstance(value, dict) else [value])}"
+    elif kind in TYPE_MESSAGES:
+        message = TYPE_MESSAGES[kind].format(**bounds)
+    else:
+        message = error["msg"]
+    if kind == "model_type" and path[:1] == ("plugins",) and len(path) == 2:
+        message += f"（关闭插件请写 {_dotted(path)}.enabled: false）"
+    where = _dotted(path)
+    text = message if message.startswith(where) else f"{where} {message}"   # a block's own check names its keys
+    if not isinstance(value, (dict, list)) and not any(looks_secret(p) for p in path):
+        text += f"，现在是 {value!r}"
+    return text
+
+
+def validate(config, plugins=None):
+    """Every problem with the config against the declarations (core sections and each plugin's), as Chinese
+    sentences naming the key; empty means usable. Plugins' own `check_config` functions are not run here."""
+    if plugins is None:
+        from .plugin import load_plugins
+        plugins = load_plugins()
     problems = list(config.get("_env_problems", []))
-    server = config.get("server", {})
-    if not isinstance(server.get("port"), int) or not 0 < server["port"] < 65536:
-        problems.append(f"server.port 必须是 1–65535 的整数，现在是 {server.get('port')!r}")
-    if not isinstance(server.get("max_body_bytes"), int) or server["max_body_bytes"] < 1024:
-        problems.append("server.max_body_bytes 必须是不小于 1024 的整数")
+    model = config_model(plugins)
     try:
-        ZoneInfo(str(config.get("timezone")))
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"timezone 不是有效的时区名：{config.get('timezone')!r}（例如 Asia/Shanghai）")
-    wechat = config.get("wechat", {})
-    aes_key = wechat.get("encoding_aes_key") or ""
-    if aes_key and not re.fullmatch(r"[A-Za-z0-9]{43}", aes_key):
-        problems.append("wechat.encoding_aes_key 必须是 43 位字母数字（留空为明文模式）")
-    if aes_key and not wechat.get("app_id"):
-        problems.append("安全模式（设置了 encoding_aes_key）需要 wechat.app_id")
-    if not str(wechat.get("api_base", "")).startswith(("http://", "https://")):
-        problems.append("wechat.api_base 必须以 http:// 或 https:// 开头")
-    for key in ("admins", "finance", "groups"):
-        if not isinstance(config.get(key), list):
-            problems.append(f"{key} 必须是列表")
-    if not isinstance(config.get("plugins"), dict):
-        problems.append("plugins 必须是键值表")
+        model.model_validate({k: v for k, v in config.items() if not str(k).startswith("_")})
+    except ValidationError as exc:
+        keys = declared_keys(model)
+        problems += [_problem(error, keys) for error in exc.errors()]
     return problems
 
 
 def redacted(config):
-    """A copy safe to print: secret values replaced by '***' (or '(未设置)')."""
+    """A copy safe to print: values under secret-looking keys, declared or not, replaced by '***' (or '(未设置)')."""
     def walk(node):
         if isinstance(node, dict):
-            return {
-                k: ("***" if v else "(未设置)") if k in SECRET_KEYS and not isinstance(v, dict) else walk(v)
-                for k, v in node.items()
-                if not k.startswith("_")
-            }
+            return {k: ("***" if v else "(未设置)") if looks_secret(k) else walk(v)
+                    for k, v in node.items() if not str(k).startswith("_")}
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node
     return walk(config)
+
+
+# --- config.yaml from the declarations ----------------------------------------------------------------------------
+
+TEMPLATE_HEADER = """\
+# teabot configuration, generated from the settings declared in bot/config.py and each plugin
+# (python run_bot.py config-template). Every key is optional: the values below are the embedded defaults;
+# `check` and `serve` refuse unknown keys and wrong types, naming the key meant.
+# Secrets never live here: set them as environment variables (they win over this file):
+#   {env}
+# Any value may also be written as {{$env: VARIABLE_NAME}} to read it from the environment.
+"""
+
+
+def yaml_value(value):
+    """A default as YAML flow text: plain where YAML reads it back unchanged, else a JSON (double-quoted) string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_value(v) for v in value) + "]"
+    if isinstance(value, str) and (not value or yaml.safe_load(value) != value or re.search(r"[#{}\[\],'\"]|: ", value)
+                                   or value[0] in "-?:&*!|>%@`" or re.fullmatch(r"[\d:._-]+", value)):
+        return json.dumps(value, ensure_ascii=False)
+    return "null" if value is None else str(value)
+
+
+def _template_lines(model, indent):
+    """A block's lines: a key with its default (or a nested block) and its comment; a settings class's docstring
+    opens its block. At the top level a blank line sets blocks apart."""
+    lines, after_block = [], False
+    pad = "  " * indent
+    doc = model.__dict__.get("__doc__") if indent else None
+    lines += [f"{pad}# {line.strip()}" for line in (doc or "").strip().splitlines()]
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        comment = f"  # {field.description}" if field.description else ""
+        block = _is_section(field.annotation)
+        if not indent and (block or after_block):
+            lines.append("")
+        if block:
+            lines.append(f"{pad}{key}:{comment}")
+            lines += _template_lines(field.annotation, indent + 1)
+        else:
+            left = f"{pad}{key}: {yaml_value(field.default)}"
+            lines.append(f"{left:<30}{comment}")
+        after_block = block
+    return lines
+
+
+def config_template(plugins):
+    """config.yaml as the declarations describe it: every key with its default and its comment."""
+    header = TEMPLATE_HEADER.format(env=", ".join(name for name, _ in ENV_OVERRIDES))
+    return header + "\n".join(_template_lines(config_model(plugins), 0)) + "\n"

@@ -4,20 +4,9 @@ import logging
 import os
 import time
 
-log = logging.getLogger("teabot.cos")
+from .config import CosSettings, with_defaults
 
-DEFAULTS = {
-    "enabled": False,
-    "region": "",            # e.g. ap-shanghai
-    "bucket": "",            # e.g. teabot-1250000000
-    "prefix": "teabot/",     # every key starts with this
-    "scheme": "https",
-    "domain": "",            # optional custom / test endpoint, e.g. 127.0.0.1:9000/<bucket>
-    "secret_id_env": "COS_SECRET_ID",
-    "secret_key_env": "COS_SECRET_KEY",
-    "retry_delays": [2, 10, 30],   # seconds between upload attempts within one run
-    "timeout": 60,
-}
+log = logging.getLogger("teabot.cos")
 
 
 class CosError(Exception):
@@ -25,9 +14,8 @@ class CosError(Exception):
 
 
 def cos_settings(config):
-    settings = dict(DEFAULTS)
-    settings.update(config.get("cos") or {})
-    return settings
+    """The `cos` section over its declared defaults (bot/config.py)."""
+    return with_defaults(CosSettings, config.get("cos"))
 
 
 def check_cos_config(config, environ=None):
@@ -41,8 +29,6 @@ def check_cos_config(config, environ=None):
         problems.append("cos.bucket 未设置（cos.enabled 为 true 时必填）")
     if not settings["region"] and not settings["domain"]:
         problems.append("cos.region 与 cos.domain 至少要设置一个")
-    if settings["scheme"] not in ("http", "https"):
-        problems.append("cos.scheme 必须是 http 或 https")
     for key in ("secret_id_env", "secret_key_env"):
         if not environ.get(settings[key]):
             problems.append(f"COS 已启用，但环境变量 {settings[key]} 未设置")

@@ -8,6 +8,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .config import PluginSettings, with_defaults
 from .confirm import NeedsConfirmation
 
 ANYONE = "anyone"
@@ -64,6 +65,7 @@ class Plugin:
     name: str
     title: str                    # Chinese title
     description: str = ""
+    settings_model: type = PluginSettings  # its `plugins.<name>` keys: names, types, defaults, config.yaml comments
     commands: list = field(default_factory=list)
     migrations: list = field(default_factory=list)     # [(name, function(db))]
     routes: list = field(default_factory=list)         # [(method, path, function(app) -> bottle callback)]
@@ -131,8 +133,8 @@ class Plugin:
         return register
 
     def settings(self, config):
-        """This plugin's section of `plugins:` in the config."""
-        return (config.get("plugins") or {}).get(self.name) or {}
+        """This plugin's section of `plugins:` in the config, over the defaults its settings_model declares."""
+        return with_defaults(self.settings_model, (config.get("plugins") or {}).get(self.name))
 
     def enabled(self, config):
         return self.settings(config).get("enabled", True) is not False

@@ -4,13 +4,20 @@ import re
 import sqlite3
 from datetime import date, timedelta
 
+from bot.config import PluginSettings, Yuan, setting
 from bot.db import audit
-from bot.money import AmountError, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
+from bot.money import MAX_FEN, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
 from bot.text import clean_name
 from bot.timeutil import to_utc_text, utc_now
 
-plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录")
+
+class ExpenseSettings(PluginSettings):
+    max_amount_fen: int = setting(MAX_FEN, "单笔记录上限（分）：10000000 即 ¥100,000.00", ge=1)
+    confirm_above: Yuan = setting(1000, "元：超过这个金额的记录要回复“确认”后才记下")
+
+
+plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录", settings_model=ExpenseSettings)
 
 MAX_NOTE = 100
 MAX_DAYS_BACK = 180
@@ -173,16 +180,6 @@ def _confirm_if_unusual(ctx, amount_fen, note, spent_on):
         what = f"{format_fen(amount_fen)} 元{(' ' + note) if note else ''}（{spent_on}，{ctx.group['name']}）"
         ctx.confirm(f"将记录：{what}\n" + "\n".join(reasons))
     return None
-
-
-@plugin.check_config
-def check_settings(config):
-    settings = plugin.settings(config)
-    try:
-        confirm_above_fen(settings)
-    except AmountError as exc:
-        return [f"plugins.expense.confirm_above 必须是金额（元），例如 1000：{exc}"]
-    return []
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}

@@ -17,6 +17,7 @@ import weakref
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
+from bot.config import ClockTime, PluginSettings, Section, setting
 from bot.cos import Cos, CosError, check_cos_config
 from bot.db import audit
 from bot.money import format_fen
@@ -28,22 +29,34 @@ from ._report import remove_leftovers, write_workbook
 
 log = logging.getLogger("teabot.export")
 
-plugin = Plugin("export", "报表", "每日 Excel 报表（上传 COS、推送财务）与数据库备份")
 
-SETTINGS = {
-    "report_time": "02:00",        # local time of the daily report (HH:MM, in `timezone`)
-    "backup_time": "02:30",        # local time of the daily backup
-    "keep_days": 30,               # report files kept locally
-    "backup_keep": 14,             # backups kept locally and on COS
-    "backups_dir": "",             # default: <database dir>/backups
-    "link_expiry_hours": 72,       # presigned download link lifetime
-    "max_upload_attempts": 10,     # after this many failed attempts (over all runs) an upload is 'failed'
-    "write_in_child": True,        # server: write the workbook in a niced child process (keeps the GIL free)
-    "mail_to": [],
-    "smtp": {},
-}
-SMTP_DEFAULTS = {"host": "", "port": 25, "user": "", "password_env": "", "starttls": False, "ssl": False,
-                 "from": "teabot@localhost", "timeout": 30}
+class SmtpSettings(Section):
+    host: str = setting("", "SMTP 服务器")
+    port: int = setting(25, "端口（SSL 一般 465，STARTTLS 一般 587）", ge=1, le=65535)
+    ssl: bool = setting(False, "直接 SSL（465）；与 starttls 二选一")
+    starttls: bool = setting(False, "先明文再 STARTTLS（587）")
+    user: str = setting("", "登录名，空为不登录")
+    password_env: str = setting("SMTP_PASSWORD", "存放 SMTP 密码的环境变量名")
+    sender: str = setting("teabot@localhost", "发件人", alias="from")
+    timeout: float = setting(30, "连接超时（秒）", gt=0)
+
+
+class ExportSettings(PluginSettings):
+    report_time: ClockTime = setting("02:00", "每日报表时间（本地时区 HH:MM）")
+    backup_time: ClockTime = setting("02:30", "每日备份时间（本地时区 HH:MM）")
+    keep_days: int = setting(30, "本地保留最近多少天的报表文件", ge=1)
+    backup_keep: int = setting(14, "本地和 COS 上各保留最近多少份备份", ge=1)
+    backups_dir: str = setting("", "备份目录，空为数据库所在目录下的 backups/")
+    link_expiry_hours: float = setting(72, "推送给财务的下载链接有效期（小时）", gt=0)
+    max_upload_attempts: int = setting(10, "累计失败多少次后不再重试上传（文件仍在本地）", ge=1)
+    write_in_child: bool = setting(
+        True, "服务内生成报表时在 nice 过的子进程里写工作簿，不拖慢消息处理；false 为在后台线程里写")
+    mail_to: list[str] = setting([], "报表邮件收件人，例如 [finance@example.com]；空为不发邮件")
+    smtp: SmtpSettings = setting(SmtpSettings(), "发报表邮件用的 SMTP 服务器")
+
+
+plugin = Plugin("export", "报表", "每日 Excel 报表（上传 COS、推送财务）与数据库备份", settings_model=ExportSettings)
+
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,12 +67,7 @@ _threads = weakref.WeakKeyDictionary()   # app -> [Thread]: background runs, joi
 
 
 def settings(app):
-    merged = dict(SETTINGS)
-    merged.update(plugin.settings(app.config))
-    merged["smtp"] = {**SMTP_DEFAULTS, **(merged.get("smtp") or {})}
-    if isinstance(merged["mail_to"], str):
-        merged["mail_to"] = [merged["mail_to"]] if merged["mail_to"] else []
-    return merged
+    return plugin.settings(app.config)
 
 
 def report_name(day):
@@ -471,20 +479,12 @@ def schedule(app):
 @plugin.check_config
 def check(config):
     problems = check_cos_config(config)
-    conf = {**SETTINGS, **((config.get("plugins") or {}).get("export") or {})}
-    for key in ("report_time", "backup_time"):
-        try:
-            _parse_time(conf[key])
-        except ValueError:
-            problems.append(f"plugins.export.{key} 必须是 HH:MM（例如 02:00），现在是 {conf[key]!r}")
-    for key in ("keep_days", "backup_keep", "max_upload_attempts"):
-        if not isinstance(conf[key], int) or conf[key] < 1:
-            problems.append(f"plugins.export.{key} 必须是正整数")
-    if conf.get("mail_to") and not (conf.get("smtp") or {}).get("host"):
+    conf = plugin.settings(config)
+    smtp = conf["smtp"]
+    if conf["mail_to"] and not smtp["host"]:
         problems.append("设置了 plugins.export.mail_to，但没有 plugins.export.smtp.host")
-    smtp = conf.get("smtp") or {}
-    password_env = smtp.get("password_env")
-    if conf.get("mail_to") and smtp.get("user") and password_env and password_env not in os.environ:
+    password_env = smtp["password_env"]
+    if conf["mail_to"] and smtp["user"] and password_env and password_env not in os.environ:
         problems.append(f"plugins.export.smtp.password_env 指向的环境变量 {password_env} 未设置")
     return problems
 

@@ -10,6 +10,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 
+from bot.config import PluginSettings, setting
 from bot.db import audit
 from bot.ledger import display_names
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
@@ -19,7 +20,15 @@ from ._lottery_draw import commitment, draw_winners, new_seed
 
 log = logging.getLogger("teabot.lottery")
 
-plugin = Plugin("lottery", "抽奖", "可验证公平的抽奖：管理员发起，组员参加，到点或满员自动开奖")
+
+class LotterySettings(PluginSettings):
+    enabled: bool = setting(True, "false 关闭抽奖命令 6/84/85（已有数据保留，定时开奖也不再运行）")
+    sweep_seconds: float = setting(
+        60, "补漏扫描间隔（秒）：开掉已到时间、已满员或中断在 OPENING 的抽奖；启动时也会立即扫描一次", gt=0)
+
+
+plugin = Plugin("lottery", "抽奖", "可验证公平的抽奖：管理员发起，组员参加，到点或满员自动开奖",
+                settings_model=LotterySettings)
 
 INIT, OPENING, OPENED, CANCELED = "INIT", "OPENING", "OPENED", "CANCELED"
 STATE_LABEL = {INIT: "进行中", OPENING: "开奖中", OPENED: "已开奖", CANCELED: "已取消"}
@@ -31,7 +40,6 @@ MAX_TOTAL_PRIZES = 1000
 MAX_EARLY_N = 100_000
 MAX_DAYS_AHEAD = 366
 RESULT_NAMES_SHOWN = 30          # a WeChat text message holds about 2 KB; the full list is in the export
-DEFAULT_SWEEP_SECONDS = 60
 
 _DATE = re.compile(r"(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
@@ -412,17 +420,9 @@ def start_jobs(app):
                            {"now": to_utc_text(utc_now())})
     for row in rows:            # overdue ones are left to the sweep below, which runs at once
         schedule_draw(app, row["id"], row["draw_at"])
-    seconds = plugin.settings(app.config).get("sweep_seconds", DEFAULT_SWEEP_SECONDS)
+    seconds = plugin.settings(app.config)["sweep_seconds"]
     app.scheduler.add_job(sweep, "interval", seconds=seconds, args=[app], id="lottery-sweep",
                           replace_existing=True, next_run_time=datetime.now(app.tz))
-
-
-@plugin.check_config
-def check_settings(config):
-    seconds = plugin.settings(config).get("sweep_seconds", DEFAULT_SWEEP_SECONDS)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-        return [f"plugins.lottery.sweep_seconds 必须是正数（秒），现在是 {seconds!r}"]
-    return []
 
 
 # --- replies ----------------------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ import secrets
 import sqlite3
 import weakref
 from datetime import datetime, timedelta
+from typing import Literal
 
 import bottle
 
 from bot import wechatpay
+from bot.config import HttpBase, PluginSettings, Yuan, setting
 from bot.db import audit
 from bot.ledger import display_names
 from bot.money import format_fen, looks_like_amount, parse_amount
@@ -21,25 +23,41 @@ from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, ut
 
 log = logging.getLogger("teabot.pay")
 
-plugin = Plugin("pay", "付款", "生成付款链接（微信支付或收款码），自动确认到账并对账")
-
 PROVIDERS = ("disabled", "static", "wechatpay_v3")
 MODES = ("jsapi", "native")
 APIV3_KEY_ENV = "WECHATPAY_APIV3_KEY"
-DEFAULTS = {
-    "provider": "disabled",
-    "api_base": wechatpay.DEFAULT_API_BASE,
-    "mode": "jsapi",
-    "order_expire_minutes": 30,
-    "max_amount": 5000,                 # yuan
-    "reconcile_interval_minutes": 5,
-    "reconcile_min_age_minutes": 2,     # give the notify a head start before querying
-    "http_timeout_seconds": 4,          # WeChat drops a chat reply after 5 s
-    "notify_max_skew_seconds": 300,
-    "static_url": "",
-    "public_base_url": "",
-    "notify_url": "",
-}
+
+
+class PaySettings(PluginSettings):
+    """static 只用 static_url；wechatpay_v3 用下面从 mchid 到 public_base_url 的各项。
+    APIv3 密钥（32 字节）从环境变量 WECHATPAY_APIV3_KEY 读取，不写在文件里。"""
+    provider: Literal[PROVIDERS] = setting(
+        "disabled", "disabled（默认，不开放付款）/ static（收款码，管理员确认）/ wechatpay_v3")
+    static_url: str = setting("", "static：收款链接或收款码图片的网址，原样回复给付款人")
+    mchid: str = setting("", "微信支付商户号（加引号），例如 \"1900000109\"")
+    appid: str = setting("", "公众号 AppID；留空则用 wechat.app_id")
+    merchant_serial_no: str = setting("", "商户 API 证书序列号（商户平台“API安全”里查看）")
+    merchant_private_key_path: str = setting(
+        "", "商户 API 私钥 PEM，例如 /etc/teabot/apiclient_key.pem（文件权限 600，不进仓库）")
+    platform_public_key_path: str = setting("", "微信支付公钥 PEM（公钥模式），例如 /etc/teabot/pub_key.pem")
+    platform_public_key_id: str = setting("", "微信支付公钥 ID（即应答里的 Wechatpay-Serial），例如 PUB_KEY_ID_0114…")
+    platform_cert_path: str = setting("", "可选：平台证书 PEM（证书模式），序列号从证书读取；可与公钥同时配置（切换期）")
+    api_base: HttpBase = setting(wechatpay.DEFAULT_API_BASE, "微信支付 API 地址（测试时可指向本地模拟服务）")
+    notify_url: str = setting(
+        "", "支付通知地址：https，不带查询参数，指向本服务 /pay/notify，例如 https://tea.example.com/pay/notify")
+    public_base_url: str = setting(
+        "", "回复里付款链接的前缀：{public_base_url}/pay/<token>，例如 https://tea.example.com")
+    mode: Literal[MODES] = setting("jsapi", "jsapi（公众号内直接支付，默认）或 native（扫码支付）")
+    order_expire_minutes: float = setting(30, "订单有效期（分钟），到期未付自动关单", gt=0)
+    max_amount: Yuan = setting(5000, "单笔上限（元）")
+    reconcile_interval_minutes: float = setting(5, "对账任务间隔（分钟）", gt=0)
+    reconcile_min_age_minutes: float = setting(2, "订单创建多少分钟后才查询（先等支付通知）", ge=0)
+    http_timeout_seconds: float = setting(4, "调用微信支付的读取超时（秒）；聊天回复必须在 5 秒内", gt=0)
+    notify_max_skew_seconds: float = setting(300, "通知时间戳允许的偏差（秒）", gt=0)
+
+
+plugin = Plugin("pay", "付款", "生成付款链接（微信支付或收款码），自动确认到账并对账", settings_model=PaySettings)
+
 STATUS_LABEL = {"pending": "待支付", "paid": "已支付", "closed": "已关闭", "abnormal": "异常"}
 MAX_NOTE = 40
 MAX_DESCRIPTION_BYTES = 127
@@ -82,7 +100,7 @@ def m001_payments(db):
 # --- settings and the merchant ------------------------------------------------------------------------------
 
 def settings_of(config):
-    return {**DEFAULTS, **plugin.settings(config)}
+    return plugin.settings(config)
 
 
 def provider_of(config):
