@@ -30,7 +30,7 @@ from cos_server import S3Server, cos_config, create_bucket
 from plugins import export
 
 ROOT = Path(__file__).resolve().parents[1]
-VECTORS = Path(__file__).parents[2] / "shared" / "vectors" / "protocol_vectors.json"
+VECTORS = Path(__file__).parent / "vectors" / "protocol_vectors.json"     # a copy of the official vectors, kept with the tests
 
 
 @pytest.fixture
@@ -50,11 +50,13 @@ def ledger(app, say, member):
     say(zhang, "1 86.5 奶茶10杯")
     say(zhang, "1 0.01 找零")
     say(li, "1 1234.56 水果")
+    say(li, "确认")                 # above 1,000 元: recorded once confirmed
     say(wang, "1 20 蛋糕")
     say(wang, "1 33.3 咖啡")
     void_id = app.store.one("SELECT id FROM expenses WHERE amount_fen = 1")["id"]
     assert "作废" in say(zhang, f"7 {void_id}")
-    assert "已结算" in say(ADMIN, "82 研发二组")
+    say(ADMIN, "82 研发二组")
+    assert "已结算" in say(ADMIN, "确认")
     return app
 
 
