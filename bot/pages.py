@@ -55,6 +55,11 @@ def fit(text, limit=REPLY_LIMIT_BYTES):
     return _prefix_within(text, limit - byte_len(tail)) + tail
 
 
+def rest_line(hidden, unit, how):
+    """The last line of a list cut short to fit one reply: how many were left out and how to see them."""
+    return f"……还有 {hidden} {unit}，{how}"
+
+
 def _with_footer(page, number, count):
     if number < count:
         return f"{page}\n发送“{MORE_WORD}”看下一页（{number}/{count}）"

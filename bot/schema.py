@@ -110,9 +110,20 @@ def m004_reply_pages(db):
         expires_at TEXT NOT NULL)""")
 
 
+def m005_indexes_for_a_centre(db):
+    """At 50 teams and ~1,000,000 expense rows every chat command reads indexes and open rows, never the history:
+    `2`'s settled totals and latest batch come from the member's index entries (covered); the settlement history
+    of one team (`83 组名`) and the retry check of `82 组名` (settlements by MsgId) stop scanning settlements."""
+    db.execute("DROP INDEX expenses_openid_status_amount")
+    db.execute("CREATE INDEX expenses_openid_status_amount_batch ON expenses (openid, status, amount_fen, settlement_id)")
+    db.execute("CREATE INDEX settlements_group ON settlements (group_id, id)")
+    db.execute("CREATE INDEX settlements_source_msg_id ON settlements (source_msg_id)")
+
+
 MIGRATIONS = [
     ("core.m001_core", m001_core),
     ("core.m002_covering_open_totals", m002_covering_open_totals),
     ("core.m003_confirmations", m003_confirmations),
     ("core.m004_reply_pages", m004_reply_pages),
+    ("core.m005_indexes_for_a_centre", m005_indexes_for_a_centre),
 ]

@@ -186,8 +186,10 @@ STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"
 
 
 def _list_records(ctx):
+    # the ten ids from the member's index entries, then ten rows: not every row of their years
     rows = ctx.store.query(
-        "SELECT * FROM expenses WHERE openid = :o ORDER BY id DESC LIMIT 10", {"o": ctx.openid})
+        "SELECT * FROM expenses WHERE id IN (SELECT id FROM expenses WHERE openid = :o ORDER BY id DESC LIMIT 10) "
+        "ORDER BY id DESC", {"o": ctx.openid})
     if not rows:
         return "你还没有记录。发送 1 金额 说明 记账。"
     lines = [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']} [{STATUS_LABEL[r['status']]}]"

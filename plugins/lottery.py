@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.config import PluginSettings, setting
 from bot.db import audit
 from bot.ledger import display_names
+from bot.pages import rest_line
 from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 
@@ -40,6 +41,9 @@ MAX_TOTAL_PRIZES = 1000
 MAX_EARLY_N = 100_000
 MAX_DAYS_AHEAD = 366
 RESULT_NAMES_SHOWN = 30          # a WeChat text message holds about 2 KB; the full list is in the export
+OPEN_DETAILED = 3                # open lotteries `6` shows in full; the next ones one line each
+OPEN_LISTED = 15                 # at most this many listed at all; the rest counted
+RECENT_LISTED = 10               # lotteries `85` lists
 
 _DATE = re.compile(r"(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
@@ -488,16 +492,41 @@ def _show(ctx, row):
 
 
 def _list_open(ctx):
+    """6: the open lotteries, soonest first: the first few in full, more one line each, and how many beyond."""
+    waiting = ctx.store.one("SELECT COUNT(*) AS n FROM lotteries WHERE state IN ('INIT', 'OPENING')")["n"]
     rows = [lottery(ctx.store, r["id"]) for r in
-            ctx.store.query("SELECT id FROM lotteries WHERE state IN ('INIT', 'OPENING') ORDER BY draw_at, id")]
+            ctx.store.query("SELECT id FROM lotteries WHERE state IN ('INIT', 'OPENING') ORDER BY draw_at, id "
+                            "LIMIT :n", {"n": OPEN_LISTED})]
     recent = ctx.store.query("SELECT id, title, drawn_at FROM lotteries WHERE state = 'OPENED' "
                              "ORDER BY drawn_at DESC LIMIT 3")
     if rows:
-        lines = ["进行中的抽奖："] + [_open_line(ctx.app, r, ctx.openid) for r in rows]
+        lines = [f"进行中的抽奖（{waiting} 个）："] + [_open_line(ctx.app, r, ctx.openid) for r in rows[:OPEN_DETAILED]]
+        lines += [f"#{r['id']} {r['title']}  开奖 {local_text(r['draw_at'], ctx.tz)}" for r in rows[OPEN_DETAILED:]]
+        if waiting > len(rows):
+            lines.append(rest_line(waiting - len(rows), "个开奖更晚的", "发送 6 编号 查看或参加"))
+        elif len(rows) > OPEN_DETAILED:
+            lines.append("发送 6 编号 查看或参加")
     else:
         lines = ["目前没有进行中的抽奖。"]
     if recent:
         lines.append("最近开奖：" + "；".join(f"#{r['id']} {r['title']}" for r in recent) + "（发送 6 编号 查看结果）")
+    return "\n".join(lines)
+
+
+def _list_recent(ctx):
+    """85: how many lotteries there are in each state, then the latest RECENT_LISTED."""
+    by_state = {r["state"]: r["n"] for r in ctx.store.query("SELECT state, COUNT(*) AS n FROM lotteries GROUP BY state")}
+    total = sum(by_state.values())
+    if not total:
+        return "还没有抽奖。发送 84 标题 开奖时间 奖品x数量 发起。"
+    rows = ctx.store.query("SELECT * FROM lotteries ORDER BY id DESC LIMIT :n", {"n": RECENT_LISTED})
+    lines = [f"抽奖共 {total} 个（" + "，".join(f"{label} {by_state[s]}" for s, label in STATE_LABEL.items()
+                                            if by_state.get(s)) + f"），最近的 {len(rows)} 个："]
+    lines += [f"#{r['id']} {r['title']} [{STATE_LABEL[r['state']]}] 开奖 {local_text(r['draw_at'], ctx.tz)}"
+              for r in rows]
+    if total > len(rows):
+        lines.append(rest_line(total - len(rows), "个更早的", "发送 85 编号 查看"))
+    lines.append("发送 85 编号 查看，85 编号 开奖 立即开奖，85 编号 取消，6 编号 查看结果")
     return "\n".join(lines)
 
 
@@ -545,13 +574,7 @@ def manage(ctx):
     取消只能在开奖前，需回复“确认”，参加者会收到通知。立即开奖与到点开奖不会重复：每个抽奖只开一次。
     """
     if not ctx.args:
-        rows = ctx.store.query("SELECT * FROM lotteries ORDER BY id DESC LIMIT 10")
-        if not rows:
-            return "还没有抽奖。发送 84 标题 开奖时间 奖品x数量 发起。"
-        lines = [f"#{r['id']} {r['title']} [{STATE_LABEL[r['state']]}] 开奖 {local_text(r['draw_at'], ctx.tz)}"
-                 for r in rows]
-        return ("最近的抽奖：\n" + "\n".join(lines)
-                + "\n发送 85 编号 查看，85 编号 开奖 立即开奖，85 编号 取消，6 编号 查看结果")
+        return _list_recent(ctx)
     lottery_id = _lottery_number(ctx.args[0])
     row = _existing(ctx.store, lottery_id)
     if len(ctx.args) == 1:

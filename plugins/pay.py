@@ -18,6 +18,7 @@ from bot.config import HttpBase, PluginSettings, Yuan, setting
 from bot.db import audit
 from bot.ledger import display_names
 from bot.money import format_fen, looks_like_amount, parse_amount
+from bot.pages import rest_line
 from bot.plugin import ADMIN, FINANCE, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 
@@ -95,6 +96,12 @@ def m001_payments(db):
         source_msg_id TEXT UNIQUE)""")
     db.execute("CREATE INDEX payments_openid ON payments (openid, id)")
     db.execute("CREATE INDEX payments_status ON payments (status, created_at)")
+
+
+@plugin.migration
+def m002_status_totals_covered(db):
+    """`88`'s totals per status read this index, not every payment of the centre's years."""
+    db.execute("CREATE INDEX payments_status_amount ON payments (status, amount_fen)")
 
 
 # --- settings and the merchant ------------------------------------------------------------------------------
@@ -701,13 +708,17 @@ def payments_overview(ctx):
             raise Refusal("确认收款只有管理员可以操作。")
         amount_fen = confirm_static(ctx.app, ctx.args[0], ctx.openid)
         return f"已确认订单 {ctx.args[0]} 收款 {format_fen(amount_fen)} 元，已通知付款人。"
+    totals = status_totals(ctx.store)
+    count = sum(n for _, n, _ in totals)
+    if not count:
+        return "还没有付款记录。"
     rows = ctx.store.query(
         """SELECT p.*, u.name FROM payments p LEFT JOIN users u ON u.openid = p.openid
            ORDER BY p.id DESC LIMIT :n""", {"n": ALL_LIST_LIMIT})
-    if not rows:
-        return "还没有付款记录。"
-    totals = "；".join(f"{STATUS_LABEL[s]} {n} 笔 {format_fen(t)} 元" for s, n, t in status_totals(ctx.store) if n)
-    lines = [f"最近 {len(rows)} 笔付款：", *(_line(ctx.app, r, with_name=True) for r in rows), f"合计：{totals}"]
+    lines = [f"付款共 {count} 笔：" + "；".join(f"{STATUS_LABEL[s]} {n} 笔 {format_fen(t)} 元" for s, n, t in totals if n),
+             f"最近 {len(rows)} 笔：", *(_line(ctx.app, r, with_name=True) for r in rows)]
+    if count > len(rows):
+        lines.append(rest_line(count - len(rows), "笔更早的", "完整记录见每日报表“付款记录”表（发送 86 生成）"))
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ import re
 from bot import ledger
 from bot.db import audit
 from bot.money import AmountError, looks_like_amount, parse_amount
+from bot.pages import rest_line
 from bot.plugin import ADMIN, ANYONE, ArgError, Plugin, Refusal
 from bot.text import clean_name, split_args
 from bot.timeutil import local_text, to_utc_text, utc_now
@@ -13,6 +14,9 @@ plugin = Plugin("register", "注册", "注册、审核与小组管理")
 
 MAX_NAME = 20
 MAX_REASON = 100
+LIST_LIMIT = 15          # requests `81` lists (oldest first); the rest by team (`81 组名`) or once these are decided
+TEAM_LIST_LIMIT = 25     # requests `81 组名` lists
+ALL_NAMED = 20           # `81 全部` names each request up to this many; more are counted per team
 
 
 def _group_names(store):
@@ -74,15 +78,31 @@ def m001_requests(db):
                   WHERE requested_group_id IS NOT NULL ORDER BY requested_at, openid""")
 
 
+@plugin.migration
+def m002_decided_by_message(db):
+    """`81 全部` (and its retry) finds the requests a message decided through an index, not the centre's history."""
+    db.execute("CREATE INDEX registration_requests_decided_msg_id ON registration_requests (decided_msg_id)")
+
+
 _REQUEST_SQL = """SELECT r.*, g.name AS requested_group, u.status AS user_status, cur.name AS current_group
                   FROM registration_requests r JOIN groups g ON g.id = r.group_id
                   JOIN users u ON u.openid = r.openid LEFT JOIN groups cur ON cur.id = u.group_id"""
 
 
-def pending_requests(store, decided_by_msg=None):
-    """Pending requests, oldest first (plus those `decided_by_msg` decided: a retry of 81 全部 sees its own list)."""
-    return store.query(_REQUEST_SQL + " WHERE r.status = 'pending' OR (r.decided_msg_id IS NOT NULL "
-                       "AND r.decided_msg_id = :m) ORDER BY r.id", {"m": decided_by_msg})
+def pending_requests(store, decided_by_msg=None, group_id=None, limit=-1):
+    """Pending requests, oldest first (plus those `decided_by_msg` decided: a retry of 81 全部 sees its own list);
+    only those for `group_id` if given, at most `limit`."""
+    where = "(r.status = 'pending' OR r.decided_msg_id = :m)" if decided_by_msg else "r.status = 'pending'"
+    if group_id is not None:
+        where += " AND r.group_id = :g"
+    return store.query(_REQUEST_SQL + f" WHERE {where} ORDER BY r.id LIMIT :n",
+                       {"m": decided_by_msg, "g": group_id, "n": limit})
+
+
+def pending_by_team(store):
+    """How many requests wait per team, in team order."""
+    return store.query("SELECT r.group_id, g.name, COUNT(*) AS n FROM registration_requests r "
+                       "JOIN groups g ON g.id = r.group_id WHERE r.status = 'pending' GROUP BY r.group_id")
 
 
 def request_by_id(store, request_id):
@@ -189,36 +209,50 @@ def _decided_text(ctx, row):
 STATUS = {"pending": "待审核", "approved": "通过", "rejected": "拒绝", "superseded": "已修改"}
 
 
+def _per_team(rows):
+    """'研发一组 3、研发二组 1': how many of the requests are for each team, in team order."""
+    counts = {}
+    for row in sorted(rows, key=lambda r: r["group_id"]):
+        counts[row["requested_group"]] = counts.get(row["requested_group"], 0) + 1
+    return "、".join(f"{name} {n}" for name, n in counts.items())
+
+
 def _approve_all(ctx):
     rows = pending_requests(ctx.store, decided_by_msg=ctx.msg_id)
     if not rows:
         return "没有待审核的注册申请。"
-    ctx.confirm(f"将通过以下 {len(rows)} 个注册申请：\n" + "\n".join(_line(r, ctx.tz) for r in rows))
+    if len(rows) <= ALL_NAMED:
+        ctx.confirm(f"将通过以下 {len(rows)} 个注册申请：\n" + "\n".join(_line(r, ctx.tz) for r in rows))
+    else:       # a whole onboarding: what will happen, exactly, without a page per 30 people
+        ctx.confirm(f"将通过以下 {len(rows)} 个注册申请（#{rows[0]['id']} 至 #{rows[-1]['id']} 中待审核的全部），"
+                    f"按小组：{_per_team(rows)}")
     with ctx.store.write() as db:
         approved = [r for r in rows if r["status"] == "approved" or _approve_in(db, ctx, r)]
+    if len(approved) > ALL_NAMED:
+        return f"已通过 {len(approved)} 个注册，按小组：{_per_team(approved)}。每人都收到了通知。"
     return f"已通过 {len(approved)} 个注册：" + "、".join(f"#{r['id']} {r['name']}（{r['requested_group']}）"
                                                      for r in approved)
 
 
-@plugin.command(81, "审核注册", roles=(ADMIN,), usage="81 | 81 编号 | 81 编号 拒绝 [原因] | 81 全部",
+@plugin.command(81, "审核注册", roles=(ADMIN,), usage="81 | 81 组名 | 81 编号 | 81 编号 拒绝 [原因] | 81 全部",
                 example=("81", "81 全部"), aliases=("审核",))
 def review(ctx):
     """审核注册：81 查看待审核，81 编号 通过，81 编号 拒绝 原因，81 全部 全部通过
 
+    81 先给出待审核的个数，再列出最早的 15 个；81 组名 列出一个小组的申请。
     编号是申请自己的编号（#号），不随列表变化；申请人修改过的申请会换新编号，旧编号不再生效。
-    81 全部 会先列出将通过的申请，回复“确认”后执行。
+    81 全部 会先列出将通过的申请（很多时按小组计数），回复“确认”后执行。
     """
     if not ctx.args:
-        rows = pending_requests(ctx.store)
-        if not rows:
-            return "没有待审核的注册申请。"
-        return ("待审核注册：\n" + "\n".join(_line(r, ctx.tz) for r in rows)
-                + "\n发送 81 编号 通过，81 编号 拒绝 原因，81 全部 全部通过")
+        return _pending_list(ctx)
     if ctx.args[0] in ("全部", "所有"):
         return _approve_all(ctx)
     number = ctx.args[0].lstrip("#")
     if not number.isdigit():
-        raise ArgError("编号必须是数字（81 列表中的 #号），或写“全部”")
+        group = ledger.group_by_name(ctx.store, ctx.args[0]) if len(ctx.args) == 1 else None
+        if group is None:
+            raise ArgError("编号必须是数字（81 列表中的 #号），或写“全部”，或写组名查看该组的申请")
+        return _pending_list(ctx, group)
     row = request_by_id(ctx.store, int(number))
     if row is None:
         raise Refusal(f"没有编号 #{number} 的注册申请，发送 81 查看列表。")
@@ -238,6 +272,23 @@ def review(ctx):
     if not done:            # decided or superseded between the read above and the write
         return _decided_text(ctx, request_by_id(ctx.store, row["id"]))
     return _done_reply(row, rejecting, reason)
+
+
+def _pending_list(ctx, group=None):
+    """81 (every team) or 81 组名: how many wait, the oldest of them, and how to see the rest."""
+    teams = [t for t in pending_by_team(ctx.store) if group is None or t["group_id"] == group["id"]]
+    waiting = sum(t["n"] for t in teams)
+    whose = f"{group['name']} " if group else ""
+    if not waiting:
+        return f"{whose}没有待审核的注册申请。"
+    rows = pending_requests(ctx.store, group_id=group and group["id"], limit=TEAM_LIST_LIMIT if group else LIST_LIMIT)
+    lines = [f"{whose}待审核注册 {waiting} 个" + ("：" if waiting == len(rows) else f"，最早的 {len(rows)} 个：")]
+    lines += [_line(r, ctx.tz) for r in rows]
+    if waiting > len(rows):
+        lines.append(rest_line(waiting - len(rows), "个", f"处理这些之后再发送 81 {group['name']} 查看" if group else
+                               "发送 81 组名 查看一个小组的申请（" + "、".join(f"{t['name']} {t['n']}" for t in teams) + "）"))
+    lines.append("发送 81 编号 通过，81 编号 拒绝 原因" + ("" if group else "，81 全部 全部通过"))
+    return "\n".join(lines)
 
 
 def _done_reply(row, rejected, reason):

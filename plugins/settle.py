@@ -3,8 +3,11 @@
 from bot import ledger
 from bot.db import audit
 from bot.money import format_fen
+from bot.pages import rest_line
 from bot.plugin import ADMIN, FINANCE, ArgError, Plugin, Refusal
 from bot.timeutil import local_text, to_utc_text, utc_now
+
+from .query import team_line
 
 plugin = Plugin("settle", "结算", "按小组报销：预览、结算、历史与撤销")
 
@@ -119,39 +122,61 @@ def _reply_for(ctx, batches):
 
 
 def _plan_text(plan):
-    """What a settlement will do, as the admin confirms it: per team the count and total, and the sum."""
+    """What a settlement will do, as the admin confirms it: per team the count and total (one line each, so 50
+    teams fit one reply), and the sum."""
     plan = list(plan)
     lines = ["将结算（标记为已报销并通知垫付人）："]
-    lines += [f"【{r['group_name']}】{r['count']} 笔，合计 {format_fen(r['total_fen'])} 元" for r in plan]
-    if len(plan) > 1:
+    if len(plan) == 1:
+        lines.append(f"【{plan[0]['group_name']}】{plan[0]['count']} 笔，合计 {format_fen(plan[0]['total_fen'])} 元")
+    else:
+        lines += [team_line(r) for r in plan]
         lines.append(f"共 {len(plan)} 个小组，{sum(r['count'] for r in plan)} 笔，"
                      f"{format_fen(sum(r['total_fen'] for r in plan))} 元")
     return "\n".join(lines)
 
 
+def _team_detail(ctx, plan):
+    """One team's open records by quarter (when they span more than one) and by organiser: what `82 组名` shows
+    finance and what the admin confirms (the same data gives the same lines: the confirmation compares them)."""
+    quarters = ledger.open_quarter_totals(ctx.store, plan["group_id"])
+    lines = []
+    if len(quarters) > 1:
+        lines.append("按季度：" + "，".join(f"{q['quarter']} {format_fen(q['open_fen'])}" for q in quarters))
+    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）"
+              for o in ledger.open_totals_by_member(ctx.store, plan["group_id"])]
+    return lines
+
+
 def _preview(ctx):
-    rows = ledger.open_totals_by_group(ctx.store)
-    quarters = {}
-    for q in ledger.quarter_totals(ctx.store):
-        if q["open_count"]:
-            quarters.setdefault(q["group_id"], []).append(q)
-    lines = ["待报销预览（不会改变任何数据）："]
-    for row in rows:
-        if not row["count"]:
-            continue
-        lines.append(f"【{row['group_name']}】{format_fen(row['total_fen'])} 元，{row['count']} 笔")
-        if len(quarters.get(row["group_id"], [])) > 1:
-            lines.append("  按季度：" + "，".join(f"{q['quarter']} {format_fen(q['open_fen'])}"
-                                               for q in quarters[row["group_id"]]))
-        for organiser in ledger.open_totals_by_member(ctx.store, row["group_id"]):
-            lines.append(f"  {organiser['name']}：{format_fen(organiser['total_fen'])} 元（{organiser['count']} 笔）")
-    if len(lines) == 1:
+    """82: the open total of every team with open records, one line each; the breakdown of one is `82 组名`."""
+    rows = [r for r in ledger.open_totals_by_group(ctx.store) if r["count"]]
+    if not rows:
         return "所有小组都没有待报销的记录。"
-    total = sum(r["total_fen"] for r in rows)
-    lines.append(f"合计：{format_fen(total)} 元，{sum(r['count'] for r in rows)} 笔")
+    lines = ["待报销预览（不会改变任何数据）：",
+             f"合计：{format_fen(sum(r['total_fen'] for r in rows))} 元，{sum(r['count'] for r in rows)} 笔"
+             f"（{len(rows)} 个小组）"]
+    lines += [team_line(r) for r in rows]
     if ctx.is_(ADMIN):
-        lines.append("结算请发送：82 组名 或 82 全部")
+        lines.append("发送 82 组名 看一个小组的明细并结算，82 全部 结算所有小组（都要回复“确认”）")
+    else:
+        lines.append("发送 82 组名 看一个小组按季度和组员的明细")
     return "\n".join(lines)
+
+
+def _team_preview(ctx, plan):
+    """82 组名 for finance: the team's breakdown, nothing settled."""
+    if not plan["count"]:
+        return f"“{plan['group_name']}”没有待报销的记录。"
+    return "\n".join([f"{plan['group_name']} 待报销 {format_fen(plan['total_fen'])} 元，{plan['count']} 笔"
+                      "（预览，不会改变任何数据）：", *_team_detail(ctx, plan)])
+
+
+def _team(ctx, name):
+    group = ledger.group_by_name(ctx.store, name)
+    if group is None:
+        names = "、".join(g["name"] for g in ledger.all_groups(ctx.store))
+        raise ArgError(f"没有名为“{name}”的小组（现有：{names}）")
+    return group
 
 
 @plugin.command(82, "结算", roles=(ADMIN, FINANCE), usage="82 | 82 组名 | 82 全部",
@@ -160,21 +185,25 @@ def _preview(ctx):
 def settle(ctx):
     """结算：82 预览待报销，82 组名 结算一个小组，82 全部 结算所有小组
 
-    预览按小组和垫付人列出未报销金额，不改变数据（管理员和财务可用）。结算只有管理员可以执行：
-    一次结算把该组此刻所有未报销记录标记为已报销，生成结算号，并通知垫付人。
+    82 列出每个小组的未报销合计，82 组名 列出该组按季度和垫付人的明细，都不改变数据（管理员和财务可用）。
+    结算只有管理员可以执行：管理员发送 82 组名 时明细之后问是否结算，回复“确认”后把该组此刻所有未报销记录
+    标记为已报销，生成结算号，并通知垫付人。
     """
     if not ctx.args:
         return _preview(ctx)
+    target = ctx.args[0]
+    every_team = target in ("全部", "所有")
     if not ctx.is_(ADMIN):
-        raise Refusal("只有管理员可以执行结算；发送 82 查看预览。")
+        if every_team:
+            raise Refusal("只有管理员可以执行结算；发送 82 查看预览，82 组名 查看一个小组的明细。")
+        return _team_preview(ctx, ledger.open_totals_by_group(ctx.store, _team(ctx, target)["id"])[0])
     if ctx.msg_id:
         earlier = ctx.store.query("SELECT id, record_count, total_fen FROM settlements WHERE source_msg_id = :m ORDER BY id",
                                   {"m": ctx.msg_id})
         if earlier:
             ctx.store.sync()                 # the first attempt's settlement may be in a batch still in flight
             return _reply_for(ctx, earlier)  # the same WeChat message, already settled
-    target = ctx.args[0]
-    if target in ("全部", "所有"):
+    if every_team:
         plan = {r["group_id"]: r for r in ledger.open_totals_by_group(ctx.store) if r["count"]}
         if not plan:
             return "所有小组都没有待报销的记录，没有生成结算。"
@@ -182,14 +211,11 @@ def settle(ctx):
         batches = settle_all(ctx.store, ctx.openid, ctx.msg_id,
                              expected={g: (r["count"], r["total_fen"], r["max_id"]) for g, r in plan.items()})
     else:
-        group = ledger.group_by_name(ctx.store, target)
-        if group is None:
-            names = "、".join(g["name"] for g in ledger.all_groups(ctx.store))
-            raise ArgError(f"没有名为“{target}”的小组（现有：{names}）")
-        plan = next(r for r in ledger.open_totals_by_group(ctx.store) if r["group_id"] == group["id"])
+        group = _team(ctx, target)
+        plan = ledger.open_totals_by_group(ctx.store, group["id"])[0]
         if not plan["count"]:
             return f"“{target}”没有待报销的记录，没有生成结算。"
-        ctx.confirm(_plan_text([plan]))
+        ctx.confirm("\n".join([_plan_text([plan]), *_team_detail(ctx, plan)]))
         created = settle_group(ctx.store, group["id"], ctx.openid, ctx.msg_id,
                                expected=(plan["count"], plan["total_fen"], plan["max_id"]))
         batches = [created]
@@ -197,28 +223,51 @@ def settle(ctx):
     return _reply_for(ctx, batches)
 
 
-@plugin.command(83, "结算记录", roles=(ADMIN, FINANCE), usage="83 | 83 结算号 | 83 结算号 撤销",
+def _history(ctx, group=None):
+    """83 (every team) or 83 组名: how many batches and how much first, then the latest HISTORY_LIMIT of them."""
+    where, params = ("WHERE s.group_id = :g", {"g": group["id"]}) if group else ("", {})
+    summary = ctx.store.one(
+        f"""SELECT COUNT(*) AS n, COUNT(CASE WHEN s.status = 'reversed' THEN 1 END) AS reversed,
+                   COALESCE(SUM(CASE WHEN s.status = 'active' THEN s.total_fen END), 0) AS total_fen
+            FROM settlements s {where}""", params)
+    whose = f"{group['name']} " if group else ""
+    if not summary["n"]:
+        return f"{whose}还没有结算记录。"
+    rows = ctx.store.query(
+        f"""SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id {where}
+            ORDER BY s.id DESC LIMIT :n""", {**params, "n": HISTORY_LIMIT})
+    names = ledger.display_names(ctx.store, ctx.config, [r["created_by"] for r in rows])
+    reversed_ = f"（另有 {summary['reversed']} 次已撤销）" if summary["reversed"] else ""
+    lines = [f"{whose}结算记录 {summary['n']} 次，已报销合计 {format_fen(summary['total_fen'])} 元{reversed_}，"
+             "最新在前："]
+    lines += [f"#{r['id']} {r['group_name']} {r['record_count']} 笔 {format_fen(r['total_fen'])} 元 "
+              f"{names[r['created_by']]} {local_text(r['created_at'], ctx.tz)}"
+              + ("【已撤销】" if r["status"] == "reversed" else "") for r in rows]
+    if summary["n"] > len(rows):
+        elsewhere = "完整记录见每日报表“结算记录”表"
+        lines.append(rest_line(summary["n"] - len(rows), "次更早的",
+                               elsewhere if group else "发送 83 组名 查看一个小组的结算记录，" + elsewhere))
+    lines.append("发送 83 结算号 查看明细")
+    return "\n".join(lines)
+
+
+@plugin.command(83, "结算记录", roles=(ADMIN, FINANCE), usage="83 | 83 组名 | 83 结算号 | 83 结算号 撤销",
                 example=("83", "83 1"), aliases=("结算记录",),
                 menu={FINANCE: "结算记录：83 历史列表，83 结算号 查看明细"})
 def history(ctx):
     """结算记录：83 历史列表，83 结算号 查看明细，83 结算号 撤销
 
+    83 先给出结算次数和合计，再列出最近 20 次；83 组名 只看该组的结算。
     撤销（仅管理员）让该结算的记录重新变为未报销，结算本身保留在历史中并标为已撤销。
     """
     if not ctx.args:
-        rows = ctx.store.query(
-            """SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id
-               ORDER BY s.id DESC LIMIT :n""", {"n": HISTORY_LIMIT})
-        if not rows:
-            return "还没有结算记录。"
-        names = ledger.display_names(ctx.store, ctx.config, [r["created_by"] for r in rows])
-        lines = [f"#{r['id']} {r['group_name']} {r['record_count']} 笔 {format_fen(r['total_fen'])} 元 "
-                 f"{names[r['created_by']]} {local_text(r['created_at'], ctx.tz)}" + ("【已撤销】" if r["status"] == "reversed" else "")
-                 for r in rows]
-        return "结算记录（最新在前）：\n" + "\n".join(lines) + "\n发送 83 结算号 查看明细"
+        return _history(ctx)
     number = ctx.args[0].lstrip("#")
     if not number.isdigit():
-        raise ArgError("结算号必须是数字")
+        group = ledger.group_by_name(ctx.store, ctx.args[0]) if len(ctx.args) == 1 else None
+        if group is None:
+            raise ArgError("结算号必须是数字（查看一个小组的结算记录请写组名）")
+        return _history(ctx, group)
     info = batch(ctx.app, int(number))
     if info is None:
         raise Refusal(f"没有结算 #{number}。发送 83 查看结算记录。")

@@ -29,8 +29,14 @@ def test_centre_totals_for_members_admin_and_finance(say, member):
     say(c, "1 0.99 糖")
     for who in (a, ADMIN, FINANCE):
         reply = say(who, "4")
-        assert "研发一组：10.00 元（1 笔）" in reply and "研发二组：0.99 元（1 笔）" in reply
-        assert "全中心合计：10.99 元（2 笔）" in reply
+        assert reply.startswith("全中心合计：10.99 元（2 笔）")
+        assert "研发一组 10.00 元 1 笔" in reply and "研发二组 0.99 元 1 笔" in reply
+
+
+def test_centre_totals_name_the_teams_with_nothing_open_on_one_line(say, member):
+    say(member("张三"), "1 10 奶茶")
+    reply = say(ADMIN, "4")
+    assert "研发一组 10.00 元 1 笔" in reply and reply.endswith("没有未报销：研发二组")
 
 
 def test_voided_records_leave_totals(say, member):

@@ -11,14 +11,20 @@ def test_preview_changes_nothing(app, say, member, confirmed):
     say(b, "1 20.5 水果")
     for who in (ADMIN, FINANCE):
         reply = say(who, "82")
-        assert "【研发一组】10.00 元，1 笔" in reply and "王五：20.50 元（1 笔）" in reply and "合计：30.50 元，2 笔" in reply
+        assert "合计：30.50 元，2 笔（2 个小组）" in reply.splitlines()[1]
+        assert "研发一组 10.00 元 1 笔" in reply and "研发二组 20.50 元 1 笔" in reply and "王五" not in reply
+        assert "王五：20.50 元（1 笔）" in say(who, "82 研发二组")
     assert app.store.one("SELECT COUNT(*) AS n FROM expenses WHERE status = 'open'")["n"] == 2
     assert app.store.one("SELECT COUNT(*) AS n FROM settlements")["n"] == 0
 
 
-def test_finance_may_preview_but_not_settle(say, member, confirmed):
+def test_finance_may_preview_but_not_settle(app, say, member, confirmed):
     say(member("张三"), "1 10 奶茶")
-    assert "只有管理员可以执行结算" in say(FINANCE, "82 研发一组")
+    detail = say(FINANCE, "82 研发一组")
+    assert "研发一组 待报销 10.00 元，1 笔（预览，不会改变任何数据）" in detail and "张三：10.00 元（1 笔）" in detail
+    assert "没有待确认" in say(FINANCE, "确认")
+    assert "只有管理员可以执行结算" in say(FINANCE, "82 全部")
+    assert app.store.one("SELECT COUNT(*) AS n FROM settlements")["n"] == 0
 
 
 def test_settle_one_team_marks_its_records_and_tells_organisers(app, say, member, sent, confirmed):
@@ -154,4 +160,4 @@ def test_quarter_totals_bucket_by_local_spending_date(app, say, member, confirme
     assert rows[("研发一组", this_q)]["open_fen"] == 1000
     assert rows[("研发二组", this_q)]["settled_fen"] == 500 and rows[("研发二组", this_q)]["open_fen"] == 0
     assert sum(r["open_fen"] + r["settled_fen"] for r in rows.values()) == 3500
-    assert "按季度" in say(ADMIN, "82")
+    assert "按季度" not in say(ADMIN, "82") and "按季度" in say(ADMIN, "82 研发一组")

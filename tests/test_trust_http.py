@@ -53,7 +53,7 @@ def test_settle_all_asks_then_confirm_settles_once_even_when_wechat_retries_the_
     chat("o-zs", "1 10 奶茶")
     chat("o-ls", "1 20 水果")
     asked = chat("o-admin", "82 全部")
-    assert "【研发一组】1 笔，合计 10.00 元" in asked and "共 2 个小组，2 笔，30.00 元" in asked
+    assert "研发一组 10.00 元 1 笔" in asked and "共 2 个小组，2 笔，30.00 元" in asked
     assert "回复“确认”执行" in asked and count(app, "SELECT COUNT(*) AS n FROM settlements") == 0
     replies, start = [], threading.Barrier(3)
 
