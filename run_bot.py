@@ -16,7 +16,7 @@ def _parse(argv):
     parser = argparse.ArgumentParser(prog="run_bot.py", description="teabot 下午茶记账机器人")
     parser.add_argument("--config", help="配置文件路径（默认 config.yaml 或环境变量 TEABOT_CONFIG）")
     parser.add_argument("command", nargs="?", default="serve",
-                        help="serve | chat | check | config-template | 插件命令（见 help）")
+                        help="serve | chat | check | status | config-template | 插件命令（见 help）")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="子命令参数")
     return parser.parse_args(argv)
 
@@ -57,6 +57,8 @@ def main(argv=None):
         from bot import console
         app = _build(config)
         return console.run(app)
+    if args.command == "status":
+        return _status(_build(config))
     from bot.app import App
     app = App(config)
     for plugin in app.plugins:
@@ -68,12 +70,12 @@ def main(argv=None):
             app.pusher.flush(10)
             return code
     if args.command in ("help", "-h"):
-        print("命令：serve（默认）、chat、check、config-template（按声明生成 config.yaml）")
+        print("命令：serve（默认）、chat、check、status（/healthz 的全部细节）、config-template（按声明生成 config.yaml）")
         for plugin in app.plugins:
             for name, (_, text) in plugin.cli_commands.items():
                 print(f"  {name}: {text}")
         return 0
-    print(f"未知命令：{args.command}。可用：serve、chat、check、config-template"
+    print(f"未知命令：{args.command}。可用：serve、chat、check、status、config-template"
           + "".join(f"、{n}" for p in app.plugins for n in p.cli_commands), file=sys.stderr)
     return 2
 
@@ -108,6 +110,16 @@ def _check(config, plugins, problems):
     effective = {**config, "plugins": {p.name: p.settings(config) for p in plugins}}   # with every default
     print(json.dumps(redacted(effective), ensure_ascii=False, indent=2))
     return 0
+
+
+def _status(app):
+    """`status`: what /healthz says, with the details it keeps from the public (paths, error texts, version);
+    exit status 1 when the status is not ok."""
+    import json
+    from bot.web import health
+    data = health(app, detailed=True)
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    return 0 if data["status"] == "ok" else 1
 
 
 GC_YOUNG_THRESHOLD = 20_000          # allocations between collections of the youngest generation (default 700)

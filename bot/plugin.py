@@ -73,7 +73,8 @@ class Plugin:
     start_hooks: list = field(default_factory=list)    # function(app) called by `serve` after the scheduler starts
     event_hooks: dict = field(default_factory=dict)    # WeChat event type -> function(app, openid, message)
     config_checks: list = field(default_factory=list)  # function(config) -> [problems]
-    health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz
+    health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz (public)
+    status_hooks: list = field(default_factory=list)   # function(app) -> dict merged into `run_bot.py status`
     provisions: dict = field(default_factory=dict)     # name -> [function]: extension points between plugins
     module: Any = None
 
@@ -122,7 +123,13 @@ class Plugin:
         return function
 
     def health(self, function):
+        """Declare what the plugin adds to /healthz: states, ages and counts only (it is public behind nginx)."""
         self.health_hooks.append(function)
+        return function
+
+    def status(self, function):
+        """Declare the details `run_bot.py status` adds to the plugin's /healthz part: paths, error texts."""
+        self.status_hooks.append(function)
         return function
 
     def provide(self, name):

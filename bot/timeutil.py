@@ -46,3 +46,11 @@ def quarter_bounds(label):
     start = date(year, 3 * (q - 1) + 1, 1)
     end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return start, end
+
+
+def unix_seconds(text):
+    """A signed request's timestamp (seconds since the epoch, ASCII digits only, as WeChat and WeChat Pay send
+    it) -> int, or None: no signs, spaces, other digits, or numbers too long to compare with the clock."""
+    if not isinstance(text, str) or not (0 < len(text) <= 12 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)

@@ -20,6 +20,7 @@ MAX_REQUEST_BODY_BYTES = 1 << 20   # waitress refuses anything larger before it 
 CONNECTION_LIMIT = 1000            # open connections waitress accepts (server.connection_limit)
 SLOW_REQUEST_MS = 1000             # requests slower than this are logged at INFO
 HEALTH_LOCK_WAIT_SECONDS = 0.5     # /healthz waits this long for the database's write lock before saying 'busy'
+WHY = "teabot.why"                 # environ key: why a request was refused, said in its one log line
 
 
 def _query():
@@ -29,53 +30,71 @@ def _query():
 def _answer(response):
     bottle.response.status = response.status
     bottle.response.content_type = response.content_type
+    if response.why:
+        bottle.request.environ[WHY] = response.why
     return response.body
 
 
-def health(app):
-    """The /healthz document; 'status' is 'error' when the database cannot be read, or a write would fail now:
-    database.error 'busy' (another connection holds the write lock) or 'full' (the last write found the disk full
-    and none has got through since)."""
-    database = {"ok": False, "path": app.store.path, "journal_mode": None}
+def refuse(status, why):
+    """For a route (a plugin's too): answer `status`, and say why in the request's one log line."""
+    bottle.response.status = status
+    bottle.request.environ[WHY] = why
+
+
+def health(app, detailed=False):
+    """The /healthz document: states, ages and counts only, since nginx makes it public (every request it passes
+    comes from loopback): no path, no error text, no secret. detailed=True (`run_bot.py status`) adds them: the
+    version, the config and database paths, the journal mode, the database's error text and what plugins'
+    status hooks give.
+
+    'status' is 'error' when the database cannot be read ('unavailable'), or a write would fail now: 'busy'
+    (another connection holds the write lock) or 'full' (the last write found the disk full and none has got
+    through since)."""
+    database, details = {"ok": False}, {"path": app.store.path, "journal_mode": None}
     try:
         app.store.db.execute("SELECT 1").fetchone()
-        database["journal_mode"] = app.store.db.execute("PRAGMA journal_mode").fetchone()[0]
+        details["journal_mode"] = app.store.db.execute("PRAGMA journal_mode").fetchone()[0]
         fault = app.store.write_fault(HEALTH_LOCK_WAIT_SECONDS)
         if fault is None:
             database["ok"] = True
         else:
-            database.update(error=fault.kind, detail=str(fault))
+            database["error"], details["detail"] = fault.kind, str(fault)
     except Exception as exc:
-        log.exception("health check: database unavailable")
-        database["error"] = type(exc).__name__
+        log.error("health check: database unavailable (%s: %s)", type(exc).__name__, exc)
+        database["error"], details["detail"] = "unavailable", f"{type(exc).__name__}: {exc}"
     wechat = app.config.get("wechat") or {}
     data = {
         "status": "ok" if database["ok"] else "error",
-        "version": VERSION,
-        "database": database,
+        "database": {**database, **details} if detailed else database,
         "mode": "safe" if wechat.get("encoding_aes_key") else "plaintext",
         "token_configured": bool(wechat.get("token")),
         "push_configured": bool(wechat.get("app_id") and wechat.get("app_secret")),
     }
+    if detailed:
+        data.update(version=VERSION, config=app.config.get("_path"))
     for plugin in app.plugins:
         if not plugin.enabled(app.config):
             continue
-        for hook in plugin.health_hooks:
+        for hook in plugin.health_hooks + (plugin.status_hooks if detailed else []):
             try:
-                data.update(hook(app) or {})
+                for key, value in (hook(app) or {}).items():
+                    both = isinstance(value, dict) and isinstance(data.get(key), dict)
+                    data[key] = {**data[key], **value} if both else value
             except Exception:
                 log.exception("health hook %s.%s failed", plugin.name, getattr(hook, "__name__", hook))
                 data.setdefault("failed_health_hooks", []).append(plugin.name)
     return data
 
 
-def _log_request(method, path, status, started):
-    """One line per request: at INFO only when it failed or was slow (nginx in front keeps the access log).
-    Path only: the query string carries signatures and one-time values that logs do not need."""
+def _log_request(method, path, status, started, why=""):
+    """One line per request: at INFO only when it failed or was slow (nginx in front keeps the access log), at
+    WARNING with the reason when it was refused. Path only: the query string carries signatures and one-time
+    values that logs do not need."""
     elapsed_ms = (time.monotonic() - started) * 1000
-    level = logging.INFO if status >= 400 or elapsed_ms >= SLOW_REQUEST_MS else logging.DEBUG
+    level = (logging.WARNING if why else
+             logging.INFO if status >= 400 or elapsed_ms >= SLOW_REQUEST_MS else logging.DEBUG)
     if log.isEnabledFor(level):
-        log.log(level, "%s %s -> %s (%.0f ms)", method, path, status, elapsed_ms)
+        log.log(level, "%s %s -> %s (%.0f ms)%s", method, path, status, elapsed_ms, f": {why}" if why else "")
 
 
 def make_wsgi(app):
@@ -99,7 +118,7 @@ def make_wsgi(app):
         body = response.body.encode("utf-8")
         start_response(f"{response.status} {HTTPStatus(response.status).phrase}",
                        [("Content-Type", response.content_type), ("Content-Length", str(len(body)))])
-        _log_request("POST", "/wechat", response.status, started)
+        _log_request("POST", "/wechat", response.status, started, response.why)
         return [body]
 
     application.endpoint = endpoint
@@ -134,8 +153,9 @@ def _make_bottle(app, endpoint):
 
     @web.hook("after_request")
     def _after_request():
+        environ = bottle.request.environ
         _log_request(bottle.request.method, bottle.request.path, bottle.response.status_code,
-                     bottle.request.environ.get("teabot.started", time.monotonic()))
+                     environ.get("teabot.started", time.monotonic()), environ.get(WHY, ""))
 
     return web
 

@@ -4,6 +4,7 @@ deduplication of WeChat's retries, and passive replies."""
 import base64
 import binascii
 import collections
+import hashlib
 import hmac
 import logging
 import re
@@ -25,7 +26,7 @@ from werobot.utils import get_signature, to_text
 
 from .db import store_fault
 from .router import error_reply
-from .timeutil import from_utc_text, to_utc_text, utc_now
+from .timeutil import from_utc_text, to_utc_text, unix_seconds, utc_now
 
 log = logging.getLogger("teabot.wechat")
 
@@ -36,13 +37,15 @@ RECENT_SECONDS = 300               # replies answered to retries from memory (We
 SAVE_INTERVAL_SECONDS = 0.5        # replies no write transaction took along are saved this often
 SAVER_IDLE_SECONDS = 10            # the saver thread ends after this long with nothing to save
 SAVE_BATCH_ROWS = 100              # rows per transaction: a short hold of the database lock, not one long one
+MAX_XML_DEPTH = 4                  # levels below <xml>: WeChat's deepest, SendPicsInfo/PicList/item/PicMd5Sum
+SIGNATURES_KEPT = 100_000          # plaintext mode's replay memory, at most (about 30 MB; ~330 messages/s for 5 min)
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # --- XML ------------------------------------------------------------------------------------------------------
 
 class BadXML(ValueError):
-    """The body is not a WeChat XML message (malformed, DTD/entities, wrong root)."""
+    """The body is not a WeChat XML message (malformed, DTD/entities, wrong root, nested too deep)."""
 
 
 def parse_xml(body):
@@ -52,6 +55,7 @@ def parse_xml(body):
     after the root element starts, so nothing can declare an entity (a bomb or an external file), and any
     `&name;` other than the five predefined ones is a parse error. Those bodies go straight to the C parser
     (a third of defusedxml's cost per message); everything else is parsed by defusedxml, which refuses DTDs.
+    Elements nested more than MAX_XML_DEPTH levels below <xml> are refused (and never recursed into).
     """
     if not body:
         raise BadXML("empty body")
@@ -65,12 +69,14 @@ def parse_xml(body):
         raise BadXML(f"{type(exc).__name__}: {exc}") from None
     if root.tag != "xml":
         raise BadXML(f"root element <{root.tag}>, expected <xml>")
-    return {child.tag: _element_value(child) for child in root}
+    return {child.tag: _element_value(child, 1) for child in root}
 
 
-def _element_value(element):
+def _element_value(element, depth):
     if len(element):
-        return {child.tag: _element_value(child) for child in element}
+        if depth >= MAX_XML_DEPTH:
+            raise BadXML(f"elements nested more than {MAX_XML_DEPTH} levels below <xml>")
+        return {child.tag: _element_value(child, depth + 1) for child in element}
     return (element.text or "").strip() if element.tag != "Content" else (element.text or "")
 
 
@@ -342,6 +348,49 @@ class Inbound:
                            [to_utc_text(utc_now() - timedelta(days=KEEP_INBOUND_DAYS))])
 
 
+# --- replayed signatures (plaintext mode) ---------------------------------------------------------------------
+
+class SignatureMemory:
+    """Plaintext mode signs token, timestamp and nonce, never the body: one captured query string (nginx logs
+    whole URLs by default) would carry any body for as long as its timestamp is fresh. So each signature is
+    remembered with a hash of its body until its timestamp leaves the clock-skew window: the same body again is
+    a retry, another body is refused.
+
+    Entries go in arrival order, and the oldest only once its timestamp is out of the window (so none goes
+    early; a few may stay a little late). Past `capacity` the oldest go anyway, with a warning: the protection
+    then covers less than the window."""
+
+    def __init__(self, max_skew, capacity=SIGNATURES_KEPT, clock=time.time):
+        self.max_skew, self.capacity, self.clock = max_skew, capacity, clock
+        self._seen = collections.OrderedDict()    # signature -> (timestamp, body digest), oldest first
+        self._lock = threading.Lock()
+        self._warned_at = None
+
+    def __len__(self):
+        return len(self._seen)
+
+    def admit(self, signature, timestamp, body):
+        """True for a signature seen for the first time, or again with the same body; False with another body."""
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        now = self.clock()
+        with self._lock:
+            seen = self._seen
+            known = seen.get(signature)
+            if known is not None:
+                return known[1] == digest
+            seen[signature] = (timestamp, digest)
+            while seen and next(iter(seen.values()))[0] < now - self.max_skew:
+                seen.popitem(last=False)
+            if len(seen) > self.capacity:
+                seen.popitem(last=False)
+                if self._warned_at is None or now - self._warned_at >= self.max_skew:
+                    self._warned_at = now
+                    log.warning("plaintext mode: %d signatures remembered, the most kept; older ones are forgotten "
+                                "before their timestamps leave the %ds window, so a captured URL could be replayed "
+                                "with another body sooner (safe mode signs the body)", self.capacity, self.max_skew)
+            return True
+
+
 # --- the endpoint ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -349,11 +398,11 @@ class Response:
     status: int
     body: str
     content_type: str = "text/plain; charset=utf-8"
+    why: str = ""                  # a refusal's reason, for the request's one log line (bot.web)
 
 
 def _refuse(status, why):
-    log.warning("wechat request refused (%s): %s", status, why)
-    return Response(status, {400: "bad request", 403: "forbidden", 413: "request body too large"}[status])
+    return Response(status, {400: "bad request", 403: "forbidden", 413: "request body too large"}[status], why=why)
 
 
 class WeChatEndpoint:
@@ -368,6 +417,7 @@ class WeChatEndpoint:
         aes_key = wechat.get("encoding_aes_key") or ""
         self.crypto = SafeModeCrypto(self.token, aes_key, wechat.get("app_id") or "") if aes_key else None
         self.inbound = Inbound(app.store)
+        self.signatures = SignatureMemory(self.max_skew)
         self._warned_no_token = False
 
     @property
@@ -382,10 +432,10 @@ class WeChatEndpoint:
                 log.warning("wechat.token 未设置：/wechat 拒绝所有请求")
             return Response(403, "forbidden")
         timestamp, nonce, signature = query.get("timestamp", ""), query.get("nonce", ""), query.get("signature", "")
-        try:
-            skew = abs(time.time() - int(timestamp))
-        except ValueError:
+        seconds = unix_seconds(timestamp)
+        if seconds is None:
             return _refuse(403, "timestamp missing or not a number")
+        skew = abs(time.time() - seconds)
         if skew > self.max_skew:
             return _refuse(403, f"timestamp {skew:.0f}s away from now")
         if not (nonce and signature) or not hmac.compare_digest(
@@ -414,6 +464,8 @@ class WeChatEndpoint:
         body = stream.read(self.max_body + 1 if declared is None else min(declared, self.max_body + 1))
         if len(body) > self.max_body:
             return _refuse(413, f"body over {self.max_body} bytes")
+        if self.crypto is None and not self.signatures.admit(query["signature"], int(query["timestamp"]), body):
+            return _refuse(403, "signature already used with another body (a replayed URL?)")
         try:
             message = parse_xml(body)
         except BadXML as exc:

@@ -19,6 +19,8 @@ from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
 
+from .timeutil import unix_seconds
+
 DEFAULT_API_BASE = "https://api.mch.weixin.qq.com"
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -164,15 +166,17 @@ def verify_signed(platform_keys, headers, body, now=None, max_skew=MAX_CLOCK_SKE
     key = platform_keys.get(serial)
     if key is None:
         raise SignatureError(f"unknown platform serial {serial}", status=400, code="UNKNOWN_SERIAL")
-    try:
-        moment = int(timestamp)
-    except ValueError:
-        raise SignatureError("bad Wechatpay-Timestamp", status=400, code="BAD_TIMESTAMP") from None
+    moment = unix_seconds(timestamp)
+    if moment is None:
+        raise SignatureError("bad Wechatpay-Timestamp", status=400, code="BAD_TIMESTAMP")
     now = time.time() if now is None else now
     if abs(now - moment) > max_skew:
         raise SignatureError(f"Wechatpay-Timestamp {timestamp} is more than {max_skew}s off",
                              status=400, code="STALE_TIMESTAMP")
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        raise SignatureError("body is not UTF-8", status=400, code="BAD_BODY") from None
     if not rsa_verify(key, response_message(timestamp, nonce, text), signature):
         raise SignatureError("Wechatpay-Signature does not verify", status=401, code="BAD_SIGNATURE")
     return serial

@@ -22,7 +22,7 @@ from bot.cos import Cos, CosError, check_cos_config
 from bot.db import audit
 from bot.money import format_fen
 from bot.plugin import ADMIN, FINANCE, Plugin, Refusal
-from bot.timeutil import to_utc_text, utc_now
+from bot.timeutil import from_utc_text, to_utc_text, utc_now
 
 from ._backup import RestoreError, restore, snapshot
 from ._report import remove_leftovers, write_workbook
@@ -491,12 +491,27 @@ def check(config):
 
 @plugin.health
 def health(app):
+    """The last report's and backup's state and age, and the uploads waiting or failed, for /healthz."""
+    return _runs(app, detailed=False)
+
+
+@plugin.status
+def status(app):
+    """The same with each last run's date, file and error text, for `run_bot.py status`."""
+    return _runs(app, detailed=True)
+
+
+def _runs(app, detailed):
     def last(kind):
         row = app.store.one("SELECT * FROM exports WHERE kind = :k ORDER BY id DESC LIMIT 1", {"k": kind})
         if not row:
             return None
-        return {"date": row["date"], "state": row["state"], "upload": row["upload_state"],
-                "finished_at": row["finished_at"], "path": row["path"], "error": row["error"] or None}
+        since = from_utc_text(row["finished_at"] or row["created_at"])
+        state = {"state": row["state"], "upload": row["upload_state"],
+                 "age_seconds": max(0, int((utc_now() - since).total_seconds()))}
+        if detailed:
+            state.update(date=row["date"], finished_at=row["finished_at"], path=row["path"], error=row["error"] or None)
+        return state
     pending = app.store.one("SELECT COUNT(*) AS n FROM exports WHERE state = 'done' AND upload_state = 'pending'")
     failed = app.store.one("SELECT COUNT(*) AS n FROM exports WHERE state = 'done' AND upload_state = 'failed'")
     return {"export": {"cos_enabled": Cos(app.config).enabled, "last_report": last("report"),

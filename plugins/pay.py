@@ -21,6 +21,7 @@ from bot.money import format_fen, looks_like_amount, parse_amount
 from bot.pages import rest_line
 from bot.plugin import ADMIN, FINANCE, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
+from bot.web import refuse
 
 log = logging.getLogger("teabot.pay")
 
@@ -462,8 +463,12 @@ def pay_health(app):
 
 # --- web: notify and the pay page ---------------------------------------------------------------------------
 
-def _json_answer(status, code, message):
-    bottle.response.status = status
+def _json_answer(status, code, message, why=""):
+    """WeChat Pay's JSON answer; `why` a refusal's reason, said in the request's one log line."""
+    if why:
+        refuse(status, why)
+    else:
+        bottle.response.status = status
     bottle.response.content_type = "application/json"
     return json.dumps({"code": code, "message": message}, ensure_ascii=False)
 
@@ -484,17 +489,17 @@ def pay_notify(app):
             m.platform_keys, m.apiv3_key, bottle.request.headers, body,
             max_skew=float(settings_of(app.config)["notify_max_skew_seconds"]))
     except wechatpay.SignatureError as exc:
-        log.warning("pay: notify refused (%s): %s", exc.code, exc)
-        return _json_answer(exc.status or 400, "FAIL", exc.code)
+        return _json_answer(exc.status or 400, "FAIL", exc.code, why=f"notify refused ({exc.code}): {exc}")
     if "trade_state" not in transaction:
         log.info("pay: notify %s (%s) ignored", event.get("id"), event.get("event_type"))
         return _json_answer(200, "SUCCESS", "ignored")
     outcome = apply_transaction(app, transaction, "notify")
-    log.info("pay: notify %s for %s: %s", event.get("id"), transaction.get("out_trade_no"), outcome)
+    summary = f"notify {event.get('id')} for {transaction.get('out_trade_no')}: {outcome}"
     if outcome == "unknown":
-        return _json_answer(404, "FAIL", "unknown out_trade_no")
+        return _json_answer(404, "FAIL", "unknown out_trade_no", why=summary)
     if outcome == "foreign":
-        return _json_answer(400, "FAIL", "mchid/appid mismatch")
+        return _json_answer(400, "FAIL", "mchid/appid mismatch", why=summary)
+    log.info("pay: %s", summary)
     return _json_answer(200, "SUCCESS", "成功")
 
 

@@ -283,7 +283,10 @@ def test_health_reports_last_runs_and_cos_state(app):
                                      "pending_uploads": 0, "failed_uploads": 0}
     export.run_report(app, date(2026, 11, 22))
     last = health(app)["export"]["last_report"]
-    assert last["date"] == "2026-11-22" and last["state"] == "done" and last["upload"] == "disabled"
+    assert (last["state"], last["upload"], set(last)) == ("done", "disabled", {"state", "upload", "age_seconds"})
+    assert 0 <= last["age_seconds"] < 60
+    last = health(app, detailed=True)["export"]["last_report"]
+    assert last["date"] == "2026-11-22" and last["path"].endswith("teabot-20261122.xlsx") and last["error"] is None
 
 
 @pytest.mark.parametrize("vector", json.loads(VECTORS.read_text(encoding="utf-8"))["cos_signature"],

@@ -17,6 +17,7 @@ import requests
 
 from bot.db import Store, StoreBusy, StoreFull, store_fault
 from bot.plugin import ANYONE, Plugin, load_plugins
+from bot.web import health
 from conftest import ADMIN
 from test_wechat_endpoint import message_xml, reply_content, serve, wconfig  # noqa: F401 (fixtures)
 
@@ -171,7 +172,8 @@ def test_a_full_disk_is_named_in_the_reply_and_in_healthz_until_a_write_succeeds
     assert "张三" in say(client, MEMBER, "2")[0]                  # reads still answer
     response = healthz(client)[0]
     assert response.status_code == 503
-    assert response.json()["database"]["error"] == "full" and "full" in response.json()["database"]["detail"]
+    assert response.json()["database"] == {"ok": False, "error": "full"}
+    assert "full" in health(client.app, detailed=True)["database"]["detail"]
     lines = [r for r in caplog.records if r.name == "teabot.router"]
     assert len(lines) == 1 and "full" in lines[0].getMessage() and not lines[0].exc_info
     small_disk.free()
