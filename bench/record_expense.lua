@@ -1,12 +1,12 @@
 -- wrk script for bench_wechat.py: POST /wechat text messages "1 12.5 bench-<MsgId>" and check every reply.
 --
---   wrk -t2 -c32 -d15s -s bench/record_expense.lua http://127.0.0.1:PORT -- MODE RUN_ID USERS SIGFILE ACKDIR
+--   wrk -t2 -c32 -d15s -s bench/record_expense.lua http://127.0.0.1:PORT -- MODE RUN_ID USERS TOKEN ACKDIR
 --
 -- MODE     teabot (reply must say 已记录 and carry our note) or echo (reply must echo our Content exactly)
 -- RUN_ID   digits that start every MsgId of this run (MsgIds are unique across runs and threads)
 -- USERS    messages rotate over FromUserName o-bench-0000 .. o-bench-<USERS-1>
--- SIGFILE  a Lua file returning {[unix_second] = {ts=, nonce=, sig=}}: signatures precomputed by the driver
---          (sha1 of sorted token/timestamp/nonce; it does not cover the body, so one per second is enough)
+-- TOKEN    the WeChat token: each request is signed with its own nonce (its MsgId) and the current second
+--          (bench/sha1.lua), since the server refuses a signature reused with another body
 -- ACKDIR   each thread appends the MsgId of every checked, acknowledged reply to ACKDIR/acks-<thread>.txt
 --
 -- The note carries the MsgId, so each reply is matched to the request it answers: a reply that matches no
@@ -19,6 +19,8 @@ typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
 int clock_gettime(int clk_id, bench_timespec *tp);
 ]]
 local timespec = ffi.new("bench_timespec")
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local wechat_signature = dofile(here .. "sha1.lua").wechat_signature
 local function now_ms()
   ffi.C.clock_gettime(1, timespec)   -- CLOCK_MONOTONIC
   return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
@@ -32,19 +34,14 @@ function setup(thread)
 end
 
 -- per-thread state (each wrk thread has its own Lua state)
-local mode, run_id, users, sigs, first_sec, last_sec
+local mode, run_id, users, token
 local sent = {}                 -- MsgId -> send time (ms)
 local counter = 0
 local ack_file
 ok, bad_status, bad_body, unmatched, late, max_ms, outstanding = 0, 0, 0, 0, 0, 0, 0
 
 function init(args)
-  mode, run_id, users = args[1], args[2], tonumber(args[3])
-  sigs = dofile(args[4])
-  for sec, _ in pairs(sigs) do
-    if first_sec == nil or sec < first_sec then first_sec = sec end
-    if last_sec == nil or sec > last_sec then last_sec = sec end
-  end
+  mode, run_id, users, token = args[1], args[2], tonumber(args[3]), args[4]
   ack_file = assert(io.open(string.format("%s/acks-%02d.txt", args[5], tid), "w"))
   ack_file:setvbuf("line")      -- a kill -9 of the server must not lose our record of what was acknowledged
   wrk.method = "POST"
@@ -55,16 +52,14 @@ function request()
   counter = counter + 1
   local msg_id = string.format("%s%02d%08d", run_id, tid, counter)
   local openid = string.format("o-bench-%04d", (tid * 7919 + counter) % users)
-  local sec = os.time()
-  if sec < first_sec then sec = first_sec elseif sec > last_sec then sec = last_sec end
-  local s = sigs[sec]
+  local ts = tostring(os.time())
   local body = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[" .. openid ..
-      "]]></FromUserName><CreateTime>" .. s.ts .. "</CreateTime><MsgType><![CDATA[text]]></MsgType>" ..
+      "]]></FromUserName><CreateTime>" .. ts .. "</CreateTime><MsgType><![CDATA[text]]></MsgType>" ..
       "<Content><![CDATA[1 12.5 bench-" .. msg_id .. "]]></Content><MsgId>" .. msg_id .. "</MsgId></xml>"
   sent[msg_id] = now_ms()
   outstanding = outstanding + 1
-  return wrk.format("POST", "/wechat?signature=" .. s.sig .. "&timestamp=" .. s.ts .. "&nonce=" .. s.nonce,
-                    nil, body)
+  return wrk.format("POST", "/wechat?signature=" .. wechat_signature(token, ts, msg_id) .. "&timestamp=" .. ts ..
+                    "&nonce=" .. msg_id, nil, body)
 end
 
 function response(status, headers, body)
