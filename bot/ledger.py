@@ -26,7 +26,7 @@ def open_totals_by_group(store, group_id=None):
 def open_totals_by_member(store, group_id):
     """Open totals per organiser of one team, largest first (ties by openid: the same data reads the same)."""
     return store.query(
-        """SELECT e.openid, COALESCE(NULLIF(u.name, ''), e.openid) AS name,
+        """SELECT e.openid, COALESCE(NULLIF(u.name, ''), '未登记用户') AS name,
                   SUM(e.amount_fen) AS total_fen, COUNT(*) AS count
            FROM expenses e LEFT JOIN users u ON u.openid = e.openid
            WHERE e.group_id = :g AND e.status = 'open'

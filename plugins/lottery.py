@@ -204,8 +204,9 @@ def _entry(store, lottery_id, openid):
                      {"i": lottery_id, "o": openid})
 
 
-def _display_names(store, openids):
-    """openid -> '张三（研发一组）', falling back to the openid for people who never registered."""
+def _display_names(store, openids, config=None):
+    """openid -> '张三（研发一组）'; people who never registered by their role or '未登记用户' (bot.ledger), never
+    by the openid."""
     names = {}
     for openid in set(openids):
         row = store.one("""SELECT u.name, g.name AS group_name FROM users u LEFT JOIN groups g ON g.id = u.group_id
@@ -213,7 +214,7 @@ def _display_names(store, openids):
         if row and row["name"]:
             names[openid] = f"{row['name']}（{row['group_name']}）" if row["group_name"] else row["name"]
         else:
-            names[openid] = openid
+            names[openid] = display_names(store, config or {}, [openid])[openid]
     return names
 
 
@@ -435,7 +436,7 @@ def _result_facts(app, row):
     """What every copy of a result shares: the public lines, who won what, who took part."""
     won = winners(app.store, row["id"])
     shown = won[:RESULT_NAMES_SHOWN]
-    names = _display_names(app.store, [w["openid"] for w in shown])
+    names = _display_names(app.store, [w["openid"] for w in shown], app.config)
     lines = [f"抽奖 #{row['id']} {row['title']} 已开奖（{local_text(row['drawn_at'], app.tz)}，"
              f"{row['participant_count']} 人参加）"]
     by_prize = {}

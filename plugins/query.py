@@ -40,7 +40,7 @@ def my_status(ctx):
         lines.append(f"未报销 {totals['open_count']} 笔，合计 {format_fen(totals['open_fen'])} 元：")
         lines += [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip() for r in rows]
         if totals["open_count"] > len(rows):
-            lines.append(f"……（仅显示最近 {len(rows)} 笔）")
+            lines.append(f"……（仅显示最近 {len(rows)} 笔；全部记录见每日报表，发送 7 查看最近记录和作废）")
     elif status == "member":
         lines.append("没有未报销的记录。")
     if totals["settled_count"]:

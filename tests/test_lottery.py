@@ -612,3 +612,11 @@ def test_85_n_shows_the_lottery_and_only_85_n_cancel_cancels_after_confirmation(
 def test_lottery_titles_lose_bidi_controls(app, say):
     lottery_id = lottery_id_of(say(ADMIN, f"84 \u202e茶午下\u202c {WHEN} 奶茶x1"))
     assert L.lottery(app.store, lottery_id)["title"] == "茶午下"
+
+
+def test_an_unregistered_winner_is_named_by_role_not_by_openid(app, say):
+    lottery_id = lottery_id_of(say(ADMIN, f"84 茶 {WHEN} 奶茶x1"))
+    L.join_lottery(app.store, lottery_id, ADMIN)          # an admin with no users row (the CLI or a test could)
+    L.draw_lottery(app, lottery_id, ADMIN)
+    result = L.result_text(app, L.lottery(app.store, lottery_id))
+    assert "奶茶：管理员" in result and ADMIN not in result
