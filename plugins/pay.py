@@ -17,8 +17,9 @@ from bot import wechatpay
 from bot.config import HttpBase, PluginSettings, Yuan, setting
 from bot.db import audit
 from bot.ledger import display_names
-from bot.money import format_fen, looks_like_amount, parse_amount
+from bot.money import format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
 from bot.pages import rest_line
+from bot.text import clean_name
 from bot.plugin import ADMIN, FINANCE, MEMBER, ArgError, Plugin, Refusal
 from bot.timeutil import from_utc_text, local_naive, local_text, to_utc_text, utc_now
 from bot.web import refuse
@@ -194,7 +195,7 @@ def check_pay_config(config):
     if provider not in PROVIDERS:
         return [f"plugins.pay.provider 只能是 {' / '.join(PROVIDERS)}，现在是 {provider!r}"]
     problems = []
-    for key in ("order_expire_minutes", "max_amount", "reconcile_interval_minutes"):
+    for key in ("order_expire_minutes", "reconcile_interval_minutes"):    # max_amount: a Yuan, checked by the schema
         if not isinstance(s[key], (int, float)) or s[key] <= 0:
             problems.append(f"plugins.pay.{key} 必须是正数")
     if provider == "static" and not s["static_url"]:
@@ -645,8 +646,8 @@ def pay(ctx):
     if not looks_like_amount(ctx.args[0]):
         raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
     s = settings_of(ctx.config)
-    amount_fen = parse_amount(ctx.args[0], max_fen=int(round(float(s["max_amount"]) * 100)))
-    note = " ".join(ctx.args[1:])
+    amount_fen = parse_amount(ctx.args[0], max_fen=yuan_setting_to_fen(s["max_amount"], 0))
+    note = clean_name(" ".join(ctx.args[1:]))
     if len(note) > MAX_NOTE:
         raise ArgError(f"说明太长了（{len(note)} 字），最多 {MAX_NOTE} 字")
     if ctx.msg_id:
