@@ -1,6 +1,7 @@
 """Plugin declarations: a plugin names itself and declares its commands, migrations, web routes, jobs and
 CLI sub-commands in one place; help text, permissions and start-up checks are derived from that."""
 
+import functools
 import importlib
 import inspect
 import os
@@ -170,8 +171,9 @@ class Context:
     def config(self):
         return self.app.config
 
-    @property
+    @functools.cached_property
     def settings(self):
+        """The command's plugin settings (defaults applied), read once per message."""
         return self.command.plugin.settings(self.app.config) if self.command else {}
 
     @property

@@ -1,5 +1,6 @@
 """The expense ledger: members record what they paid for their team, list and void their records."""
 
+import functools
 import re
 import sqlite3
 from datetime import date, timedelta
@@ -150,15 +151,23 @@ def record_expense(ctx):
 
 
 def confirm_above_fen(settings):
-    return yuan_setting_to_fen(settings.get("confirm_above"), DEFAULT_CONFIRM_ABOVE_FEN)
+    return _yuan_fen(settings.get("confirm_above"))
+
+
+@functools.lru_cache(maxsize=16)
+def _yuan_fen(value):
+    """The setting's 元 as fen (parsed once per distinct value, not on every record)."""
+    return yuan_setting_to_fen(value, DEFAULT_CONFIRM_ABOVE_FEN)
 
 
 def _likely_duplicate(ctx, amount_fen, note):
-    """The member's open record with the same amount and note from the last 10 minutes, if any."""
+    """The member's open record with the same amount and note from the last 10 minutes, if any: one seek of
+    (openid, amount_fen, note, recorded_at), however many records the member has (core.m006)."""
     since = to_utc_text(utc_now() - DUPLICATE_WINDOW)
     return ctx.store.one(
-        "SELECT * FROM expenses WHERE openid = :o AND status = 'open' AND amount_fen = :a "
-        "AND note = :n AND recorded_at >= :since ORDER BY id DESC LIMIT 1",
+        "SELECT id, amount_fen, note, spent_on, source_msg_id FROM expenses INDEXED BY expenses_likely_duplicate "
+        "WHERE openid = :o AND amount_fen = :a "
+        "AND note = :n AND recorded_at >= :since AND status = 'open' ORDER BY id DESC LIMIT 1",
         {"o": ctx.openid, "a": amount_fen, "n": note, "since": since})
 
 
