@@ -7,6 +7,15 @@ def group_by_name(store, name):
     return store.one("SELECT * FROM groups WHERE name = :n", {"n": name})
 
 
+def number_or_team(store, args):
+    """`81 3` / `83 #3` -> (3, None); `81 研发一组` alone -> (None, that team's row); anything else -> (None, None):
+    the commands whose argument is a number or, to list one team's part, a team name."""
+    number = args[0].lstrip("#")
+    if number.isdigit():
+        return int(number), None
+    return None, group_by_name(store, args[0]) if len(args) == 1 else None
+
+
 def all_groups(store):
     return store.query("SELECT * FROM groups ORDER BY id")
 

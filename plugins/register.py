@@ -247,13 +247,12 @@ def review(ctx):
         return _pending_list(ctx)
     if ctx.args[0] in ("全部", "所有"):
         return _approve_all(ctx)
-    number = ctx.args[0].lstrip("#")
-    if not number.isdigit():
-        group = ledger.group_by_name(ctx.store, ctx.args[0]) if len(ctx.args) == 1 else None
-        if group is None:
-            raise ArgError("编号必须是数字（81 列表中的 #号），或写“全部”，或写组名查看该组的申请")
+    number, group = ledger.number_or_team(ctx.store, ctx.args)
+    if group is not None:
         return _pending_list(ctx, group)
-    row = request_by_id(ctx.store, int(number))
+    if number is None:
+        raise ArgError("编号必须是数字（81 列表中的 #号），或写“全部”，或写组名查看该组的申请")
+    row = request_by_id(ctx.store, number)
     if row is None:
         raise Refusal(f"没有编号 #{number} 的注册申请，发送 81 查看列表。")
     rejecting = len(ctx.args) > 1

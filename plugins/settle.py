@@ -262,13 +262,12 @@ def history(ctx):
     """
     if not ctx.args:
         return _history(ctx)
-    number = ctx.args[0].lstrip("#")
-    if not number.isdigit():
-        group = ledger.group_by_name(ctx.store, ctx.args[0]) if len(ctx.args) == 1 else None
-        if group is None:
-            raise ArgError("结算号必须是数字（查看一个小组的结算记录请写组名）")
+    number, group = ledger.number_or_team(ctx.store, ctx.args)
+    if group is not None:
         return _history(ctx, group)
-    info = batch(ctx.app, int(number))
+    if number is None:
+        raise ArgError("结算号必须是数字（查看一个小组的结算记录请写组名）")
+    info = batch(ctx.app, number)
     if info is None:
         raise Refusal(f"没有结算 #{number}。发送 83 查看结算记录。")
     if len(ctx.args) > 1:
