@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .confirm import Confirmations
-from .db import Store, audit, migrate
+from .db import Store, StoreFault, audit, migrate
 from .pages import Pages
 from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
 from .push import Pusher
@@ -106,7 +106,8 @@ class App:
         """Remember when the user last wrote to us: pushes only reach them within 48 hours of it.
 
         Written at most every few minutes per user, so the hot path does not pay an fsync for it, and checked
-        in memory first, so it does not pay a read either.
+        in memory first, so it does not pay a read either. Skipped (tried again with the next message) while
+        another process holds the write lock or the disk is full: a read-only `2` must not wait for it.
         """
         if time.monotonic() - self._touched.get(openid, float("-inf")) < TOUCH_INTERVAL_SECONDS:
             return
@@ -117,12 +118,16 @@ class App:
             if 0 <= age < TOUCH_INTERVAL_SECONDS:
                 self._touched[openid] = time.monotonic() - age
                 return
-        with self.store.write() as db:
-            db.execute(
-                "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
-                [openid, to_utc_text(now), to_utc_text(now)],
-            )
+        try:
+            with self.store.write(wait_seconds=0) as db:
+                db.execute(
+                    "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
+                    [openid, to_utc_text(now), to_utc_text(now)],
+                )
+        except StoreFault as fault:
+            log.info("last message time of %s not saved now (%s); the next message tries again", openid, fault.kind)
+            return
         self._touched[openid] = time.monotonic()
 
     def provided(self, name):

@@ -179,8 +179,9 @@ class Store:
         return self._shared if getattr(self._local, "in_write", False) else None
 
     @contextmanager
-    def write(self):
-        """One write transaction; not re-entrant. When it returns, what it wrote is on disk (fsync'd), so a reply
+    def write(self, wait_seconds=None):
+        """One write transaction; not re-entrant. `wait_seconds`: how long to wait for another connection's write
+        lock (default lock_wait_seconds; 0 for a write that may be skipped rather than hold up a reply). When it returns, what it wrote is on disk (fsync'd), so a reply
         may acknowledge it; if the block raises, nothing it wrote remains.
 
         Concurrent writers share transactions (group commit): each block runs in its own SAVEPOINT inside the
@@ -194,7 +195,8 @@ class Store:
         """
         if getattr(self._local, "in_write", False):
             raise RuntimeError("store.write() is not re-entrant: use the transaction you are in")
-        began = self._lock_in_transaction(self.lock_wait_seconds, writer=True)    # raises before anything is open
+        began = self._lock_in_transaction(self.lock_wait_seconds if wait_seconds is None else wait_seconds,
+                                          writer=True)    # raises before anything is open
         waiter, lead = None, False
         try:
             database = self._shared_db()       # under the lock: close() cannot close it under us

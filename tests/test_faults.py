@@ -24,6 +24,7 @@ from test_wechat_endpoint import message_xml, reply_content, serve, wconfig  # n
 BUSY = "数据库正忙，请稍后再试"
 FULL = "服务器存储空间不足，没有保存"
 MEMBER = "o-zhang"
+MEMBER_AWAY = "o-li"
 _msg_ids = itertools.count(9000)
 
 
@@ -78,6 +79,11 @@ def operator_lock(wconfig):  # noqa: F811
 def test_another_process_holding_the_write_lock_stalls_no_read_and_a_writer_is_told_busy(serve, operator_lock,  # noqa: F811
                                                                                            caplog):
     client = with_member(serve())
+    say(client, MEMBER_AWAY, "9 测试组 李四")
+    say(client, ADMIN, "81 2")
+    with client.app.store.write() as db:            # 李四 last wrote an hour ago
+        db.execute("UPDATE users SET last_message_at = '2000-01-01T00:00:00+00:00' WHERE openid = ?", [MEMBER_AWAY])
+    client.app._touched.clear()
     operator_lock()
     caplog.set_level(logging.INFO)
     writer = {}
@@ -90,6 +96,8 @@ def test_another_process_holding_the_write_lock_stalls_no_read_and_a_writer_is_t
     for text, expected in [("2", "张三"), ("4", "全中心合计")]:
         reply, seconds = say(client, MEMBER, text)
         assert expected in reply and seconds < 1, (text, reply, seconds)
+    reply, seconds = say(client, MEMBER_AWAY, "2")   # a first message in 5 minutes writes its time: not now
+    assert "李四" in reply and seconds < 1, (reply, seconds)
     response, seconds = healthz(client)
     assert seconds < 1
     assert response.status_code == 503
