@@ -7,7 +7,7 @@ import pytest
 
 from bot import wechatpay
 
-VECTORS_FILE = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "protocol_vectors.json"
+VECTORS_FILE = Path(__file__).resolve().parent / "vectors" / "protocol_vectors.json"   # the official vectors, kept with the tests
 
 
 def _load():
