@@ -47,14 +47,6 @@ def _prefix_within(line, limit):
     return encoded.decode("utf-8", errors="ignore")
 
 
-def fit(text, limit=REPLY_LIMIT_BYTES):
-    """A text cut to at most `limit` bytes with a note that it was cut (for the rare text no page can hold)."""
-    if byte_len(text) <= limit:
-        return text
-    tail = "……（内容过长，已截断）"
-    return _prefix_within(text, limit - byte_len(tail)) + tail
-
-
 def rest_line(hidden, unit, how):
     """The last line of a list cut short to fit one reply: how many were left out and how to see them."""
     return f"……还有 {hidden} {unit}，{how}"

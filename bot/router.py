@@ -62,7 +62,7 @@ class Router:
         confirmations = self.app.confirmations
         if text == CONFIRM_WORD:
             return self._confirm(openid, msg_id)
-        cancelled = confirmations.cancel(openid) if confirmations.has_pending(openid) else None
+        cancelled = confirmations.cancel(openid)       # None at once (no database) for a user with no question
         if text == CANCEL_WORD and cancelled:
             return f"已取消，没有执行：{cancelled.splitlines()[0]}"
         reply, _ = self._route(openid, text, msg_id)
