@@ -19,10 +19,6 @@ TEAM_LIST_LIMIT = 25     # requests `81 组名` lists
 ALL_NAMED = 20           # `81 全部` names each request up to this many; more are counted per team
 
 
-def _group_names(store):
-    return "、".join(g["name"] for g in ledger.all_groups(store)) or "（还没有小组，请联系管理员创建）"
-
-
 RESERVED_TEAM_NAMES = ("全部", "所有", "拒绝", "撤销", "开奖", "退出", "已收", "确认", "取消", "更多")
 _NUMBER_LIKE = re.compile(r"[#＃]?[0-9.,]+")
 
@@ -122,7 +118,7 @@ def register(ctx):
         raise ArgError(f"姓名最多 {MAX_NAME} 个字")
     group = ledger.group_by_name(ctx.store, group_name)
     if group is None:
-        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{_group_names(ctx.store)}")
+        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{ledger.group_names_text(ctx.store)}")
     user = ctx.user or {}
     if user.get("status") == "member" and user.get("group_id") == group["id"] and user.get("name") == name:
         return f"你已经是“{group_name}”的组员（{name}），无需重复注册。"

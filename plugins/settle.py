@@ -174,8 +174,7 @@ def _team_preview(ctx, plan):
 def _team(ctx, name):
     group = ledger.group_by_name(ctx.store, name)
     if group is None:
-        names = "、".join(g["name"] for g in ledger.all_groups(ctx.store))
-        raise ArgError(f"没有名为“{name}”的小组（现有：{names}）")
+        raise ArgError(f"没有名为“{name}”的小组（现有：{ledger.group_names_text(ctx.store)}）")
     return group
 
 
