@@ -1,12 +1,12 @@
 """Dedupe of WeChat retries: one computation per key, replies kept in memory and saved in the background
-(bot.wechat.Inbound)."""
+(bot.inbound.Inbound)."""
 
 import sqlite3
 import threading
 import time
 
 from bot.app import App
-from bot.wechat import Inbound
+from bot.inbound import Inbound
 from conftest import eventually
 
 
@@ -87,8 +87,7 @@ def test_a_saved_reply_rides_along_the_next_write_transaction(config):
 
 
 def test_replies_are_forgotten_after_recent_seconds_so_memory_stays_bounded(config, monkeypatch):
-    from bot import wechat
-    monkeypatch.setattr(wechat, "RECENT_SECONDS", 0.05)
+    monkeypatch.setattr("bot.inbound.RECENT_SECONDS", 0.05)
     inbound = Inbound(App(config).setup().store)
     inbound.once("old", "o-user", lambda: "一")
     time.sleep(0.1)

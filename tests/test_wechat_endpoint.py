@@ -16,10 +16,11 @@ import requests
 from bot import VERSION
 from bot.app import App
 from bot.config import DEFAULTS
+from bot.inbound import Inbound
 from bot.plugin import Plugin, load_plugins
 from bot.timeutil import to_utc_text, utc_now
 from bot.web import health, start_background
-from bot.wechat import NON_TEXT_HINT, Inbound, make_wechat_handler
+from bot.wechat import NON_TEXT_HINT, make_wechat_handler
 from conftest import eventually
 
 TOKEN = "testtoken"
