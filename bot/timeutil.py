@@ -35,11 +35,6 @@ def local_naive(utc_text, tz):
     return local(from_utc_text(utc_text), tz).replace(tzinfo=None)
 
 
-def quarter_of(day):
-    """date(2026, 11, 22) -> '2026Q4'."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 def quarter_bounds(label):
     """'2026Q4' -> (date(2026,10,1), date(2027,1,1)): start inclusive, end exclusive."""
     year, q = int(label[:4]), int(label[-1])

@@ -6,8 +6,6 @@ its content is returned; an unverifiable 2xx answer is an error, never data.
 """
 
 import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -227,19 +225,6 @@ def parse_notify(platform_keys, apiv3_key, headers, body, now=None, max_skew=MAX
     except (ValueError, KeyError, TypeError, AttributeError):
         raise SignatureError("notify body is not a v3 event", status=400, code="BAD_BODY") from None
     return event, resource
-
-
-# --- v2 (legacy) signing ------------------------------------------------------------------------------------
-
-def v2_sign(params, key, sign_type="MD5"):
-    """MD5 or HMAC-SHA256 over 'k=v&...&key=KEY' of the non-empty params sorted by name (sign excluded)."""
-    string_a = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "sign" and params[k] not in ("", None))
-    string_sign_temp = f"{string_a}&key={key}"
-    if sign_type == "MD5":
-        return hashlib.md5(string_sign_temp.encode("utf-8")).hexdigest().upper()
-    if sign_type == "HMAC-SHA256":
-        return hmac.new(key.encode("utf-8"), string_sign_temp.encode("utf-8"), hashlib.sha256).hexdigest().upper()
-    raise ValueError(f"unknown v2 sign_type {sign_type}")
 
 
 # --- the client ---------------------------------------------------------------------------------------------

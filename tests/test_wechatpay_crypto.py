@@ -14,10 +14,10 @@ def _load():
     # A missing vectors file must fail the suite, not skip it: these are the only outside ground truth.
     assert VECTORS_FILE.exists(), f"protocol vectors missing: {VECTORS_FILE}"
     data = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
-    return {v["id"]: v for v in data["wechat_pay_v3"]}, {v["id"]: v for v in data["wechat_pay_v2"]}
+    return {v["id"]: v for v in data["wechat_pay_v3"]}
 
 
-V3, V2 = _load()
+V3 = _load()
 
 
 def test_sha256_rsa_signature_matches_wechatpay_go_signer():
@@ -137,12 +137,3 @@ def test_jsapi_pay_sign_covers_appid_timestamp_nonce_package():
     assert params["signType"] == "RSA"
     message = "wx8888888888888888\n1414561699\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n" + params["package"] + "\n"
     assert wechatpay.rsa_verify(key.publickey(), message, params["paySign"])
-
-
-@pytest.mark.parametrize("vector_id", ["official_doc_sign_example", "wechatpy_test_pay"])
-def test_v2_md5_and_hmac_sha256_signs_match_vectors(vector_id):
-    v = V2[vector_id]
-    assert wechatpay.v2_sign(v["params"], v["key"], "MD5") == v["sign_md5"]
-    assert wechatpay.v2_sign(v["params"], v["key"], "HMAC-SHA256") == v["sign_hmac_sha256"]
-    # the sign field itself and empty values never enter the signed string
-    assert wechatpay.v2_sign(dict(v["params"], sign="X", empty=""), v["key"]) == v["sign_md5"]
