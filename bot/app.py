@@ -4,18 +4,23 @@ Nothing here starts a thread or a server: `run_bot.py` decides what runs, so tes
 """
 
 import logging
+import secrets
+import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .confirm import Confirmations
-from .db import Store, StoreFault, audit, migrate
+from .db import Store, StoreBusy, audit, migrate, store_fault
+from .inbound import Inbound
 from .pages import Pages
 from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
 from .push import Pusher
-from .router import Router
+from .router import Router, error_reply
 from .schema import MIGRATIONS
 from .timeutil import from_utc_text, to_utc_text, utc_now
+from .unit import Transaction
 from .wechat_api import WeChatAPI
 
 log = logging.getLogger("teabot")
@@ -35,6 +40,7 @@ class App:
         self.pages = Pages(self.store)
         self.wechat_api = WeChatAPI(config)
         self.pusher = Pusher(self, sender=sender)
+        self.inbound = Inbound(self)
         self.extra_roles = {}          # openid -> set of roles granted outside config (the local console)
         config["_extra_roles"] = self.extra_roles      # the same dict, for code that only sees the config
         self.scheduler = None          # set by `serve`
@@ -45,17 +51,43 @@ class App:
     def setup(self):
         """Migrate the database and create the configured teams; safe to call on every start."""
         migrate(self.store, MIGRATIONS + self.registry.migrations())
-        for name in self.config.get("groups") or []:
-            self.ensure_group(str(name), actor="config")
+        with self.transaction() as tx:
+            for name in self.config.get("groups") or []:
+                self.ensure_group(tx, str(name), actor="config")
         return self
 
-    def ensure_group(self, name, actor):
-        with self.store.write() as db:
-            if db.execute("SELECT 1 FROM groups WHERE name = ?", [name]).fetchone():
-                return False
-            db.execute("INSERT INTO groups (name, created_at) VALUES (?, ?)", [name, to_utc_text(utc_now())])
-            audit(db, actor, "group.create", name)
-            return True
+    def ensure_group(self, tx, name, actor):
+        """Create the team `name` in `tx` unless it exists; True if it was created."""
+        if tx.value("SELECT 1 FROM groups WHERE name = ?", [name]):
+            return False
+        tx.execute("INSERT INTO groups (name, created_at) VALUES (?, ?)", [name, to_utc_text(utc_now())])
+        audit(tx, actor, "group.create", name)
+        return True
+
+    # --- units of work --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, wait_seconds=None):
+        """One unit of work (bot/unit.py) for a job, a web request or a CLI command, as a message gets one:
+        committed and on disk when the block ends, then its pushes sent; nothing of it remains if the block
+        raises. `wait_seconds`: how long to wait for another process's write lock (bot.db.Store.write)."""
+        with self.store.write(wait_seconds) as database:
+            tx = Transaction(self, database)
+            yield tx
+        tx.committed()
+
+    @contextmanager
+    def read_transaction(self):
+        """A read-only unit of work on this thread's own connection (one snapshot; any write raises
+        sqlite3.OperationalError): for a message while another process holds the write lock."""
+        conn = self.store.db.conn
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        try:
+            yield Transaction(self, self.store.db, writable=False)
+        finally:
+            conn.execute("ROLLBACK")
+            conn.execute("PRAGMA query_only = OFF")
 
     # --- who is asking --------------------------------------------------------------------------------------
 
@@ -68,11 +100,11 @@ class App:
     def group(self, group_id):
         return self.store.one("SELECT * FROM groups WHERE id = :g", {"g": group_id})
 
-    def user_and_group(self, openid):
+    def user_and_group(self, tx, openid):
         """(users row or None, their groups row or None) in one read: the router needs both per message."""
-        row = self.store.one(
+        row = tx.one(
             "SELECT u.*, g.name AS _group_name, g.created_at AS _group_created_at FROM users u "
-            "LEFT JOIN groups g ON g.id = u.group_id WHERE u.openid = :o", {"o": openid})
+            "LEFT JOIN groups g ON g.id = u.group_id WHERE u.openid = ?", [openid])
         if row is None:
             return None, None
         group_name, group_created_at = row.pop("_group_name"), row.pop("_group_created_at")
@@ -102,33 +134,30 @@ class App:
         key = {ADMIN: "admins", FINANCE: "finance"}[role]
         return list(self.config.get(key) or []) + [o for o, r in self.extra_roles.items() if role in r]
 
-    def touch(self, openid):
-        """Remember when the user last wrote to us: pushes only reach them within 48 hours of it.
-
-        Written at most every few minutes per user, so the hot path does not pay an fsync for it, and checked
-        in memory first, so it does not pay a read either. Skipped (tried again with the next message) while
-        another process holds the write lock or the disk is full: a read-only `2` must not wait for it.
-        """
-        if time.monotonic() - self._touched.get(openid, float("-inf")) < TOUCH_INTERVAL_SECONDS:
+    def touch(self, tx, openid):
+        """Remember, in the message's transaction, when the user last wrote to us: pushes only reach them within
+        48 hours of it. Written at most every few minutes per user (checked in memory first, so the hot path pays
+        neither a read nor a write for it); skipped in a read-only run (tried again with the next message)."""
+        if not tx.writable or time.monotonic() - self._touched.get(openid, float("-inf")) < TOUCH_INTERVAL_SECONDS:
             return
         now = utc_now()
-        user = self.user(openid)
-        if user and user["last_message_at"]:
-            age = (now - from_utc_text(user["last_message_at"])).total_seconds()
+        last = tx.value("SELECT last_message_at FROM users WHERE openid = ?", [openid])
+        if last:
+            age = (now - from_utc_text(last)).total_seconds()
             if 0 <= age < TOUCH_INTERVAL_SECONDS:
                 self._touched[openid] = time.monotonic() - age
                 return
-        try:
-            with self.store.write(wait_seconds=0) as db:
-                db.execute(
-                    "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
-                    [openid, to_utc_text(now), to_utc_text(now)],
-                )
-        except StoreFault as fault:
-            log.info("last message time of %s not saved now (%s); the next message tries again", openid, fault.kind)
-            return
-        self._touched[openid] = time.monotonic()
+        tx.execute(
+            "INSERT INTO users (openid, created_at, last_message_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(openid) DO UPDATE SET last_message_at = excluded.last_message_at",
+            [openid, to_utc_text(now), to_utc_text(now)],
+        )
+        seen = time.monotonic()
+        tx.after_commit(lambda: self._touched.__setitem__(openid, seen))
+
+    def report_sheets(self):
+        """Every report sheet the plugins declare (Plugin.report_sheet), in their order."""
+        return sorted((sheet for p in self.plugins for sheet in p.report_sheets), key=lambda sheet: sheet.order)
 
     def provided(self, name):
         """Functions enabled plugins offer under `name` (see Plugin.provide), in plugin order."""
@@ -136,36 +165,98 @@ class App:
 
     # --- replies --------------------------------------------------------------------------------------------
 
-    def handle_text(self, openid, text, msg_id=None):
-        """The reply to a text message (dedupe of WeChat retries happens before this, in bot.wechat)."""
-        self.touch(openid)
-        return self.router.reply(openid, text, msg_id=msg_id)
+    def handle_text(self, openid, text, msg_id=None, key=None):
+        """The reply to a text message, computed once per MsgId (see handle)."""
+        return self.handle(key or msg_id or f"local:{secrets.token_hex(8)}", openid,
+                           lambda tx: self.router.reply(tx, openid, text, msg_id=msg_id), what=text)
 
-    def handle_event(self, openid, event_type, message=None):
-        """The reply to an event ('' for none): plugins declare handlers with @plugin.on_event(type)."""
-        self.touch(openid)
+    def handle_event(self, openid, event_type, message=None, key=None):
+        """The reply to an event ('' for none), once per FromUserName + CreateTime: plugins declare handlers with
+        @plugin.on_event(type); each gets a Context whose `message` is the event's fields."""
+        message = message or {}
+        key = key or f"{openid}:{message.get('CreateTime') or secrets.token_hex(8)}"
+        return self.handle(key, openid, lambda tx: self._event_reply(tx, openid, event_type, message),
+                           what=f"event {event_type}")
+
+    def handle_other(self, openid, key, reply):
+        """A message no plugin handles (an image, a voice): it still opens the 48-hour push window."""
+        return self.handle(key, openid, lambda tx: reply, what="other")
+
+    def handle(self, key, openid, run, what=""):
+        """reply = run(tx) inside the message's own transaction, once per dedupe key (bot/inbound.py): the
+        reply is saved with what the handler wrote, and any error becomes a reply that says so (a store fault's
+        cause, else an error id with the traceback in the log under it), nothing of it kept."""
+        def in_transaction(tx):
+            self.touch(tx, openid)
+            return run(tx)
+        try:
+            return self.inbound.once(key, openid, in_transaction)
+        except Exception as exc:
+            fault = store_fault(exc)
+            if fault is not None:      # expected (database busy, disk full): the reply says so, no traceback
+                log.warning("message not done (%s: %s), user %s, %r", fault.kind, fault, openid, what)
+                return fault.reply
+            error_id = secrets.token_hex(3)
+            log.exception("command failed, error id %s, user %s, text %r", error_id, openid, what)
+            return error_reply(error_id)
+
+    def run_message(self, key, openid, run):
+        """run(tx) in a write transaction that also saves `key` and the reply; returns the reply. While another
+        process holds the write lock, the message is first run read-only (a `2` does not wait for it); only if
+        it needs to write does it wait for the lock (bot.db's limit) and run again."""
+        try:
+            with self.transaction(wait_seconds=0) as tx:
+                return self.inbound.save(tx, key, openid, run(tx))
+        except StoreBusy:
+            pass
+        try:
+            with self.read_transaction() as tx:
+                return run(tx)        # not saved: a retry in this process gets it from memory
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF != sqlite3.SQLITE_READONLY:
+                raise
+        with self.transaction() as tx:
+            return self.inbound.save(tx, key, openid, run(tx))
+
+    def _event_reply(self, tx, openid, event_type, message):
         replies = []
         for plugin in self.plugins:
             if not plugin.enabled(self.config):
                 continue
             for handler in plugin.event_hooks.get(event_type, []):
+                ctx = self.router.context(tx, openid, plugin=plugin, message=message)
                 try:
-                    reply = handler(self, openid, message or {})
+                    with tx.savepoint():
+                        reply = handler(ctx)
                 except Exception:
                     log.exception("event handler %s.%s failed", plugin.name, handler.__name__)
                     continue
                 if reply:
                     replies.append(reply)
-        return self.pages.first(openid, "\n".join(replies)) if replies else ""
+        return self.pages.first(tx, openid, "\n".join(replies)) if replies else ""
 
     def unknown(self, text, roles):
         """The short answer to text that is no command (你好, 👍): what was not understood and where the menu is;
         the whole menu is for 0 / 帮助 / 菜单 and new followers."""
         shown = text if len(text) <= 20 else text[:20] + "…"
         hint = "发送 0 查看菜单"
-        if not roles & {MEMBER, ADMIN, FINANCE, PENDING}:
-            hint = "新用户请先注册：9 组名 姓名（例如 9 研发一组 张三）；发送 0 查看菜单"
+        if not roles & {MEMBER, ADMIN, FINANCE, PENDING} and self.onboarding():
+            hint = f"{self.onboarding()}；发送 0 查看菜单"
         return f"没看懂“{shown}”。{hint}。" if text else f"{hint}。"
+
+    def onboarding(self):
+        """How a newcomer gets in, as the enabled plugins declare it (Plugin.onboarding), or ''."""
+        return "；".join(p.onboarding for p in self.plugins if p.onboarding and p.enabled(self.config))
+
+    def guest_reply(self, roles):
+        """What a member-only command answers a non-member, from the first plugin that has an answer."""
+        for plugin in self.plugins:
+            if plugin.enabled(self.config):
+                for function in plugin.guest_replies:
+                    reply = function(roles)
+                    if reply:
+                        return reply
+        return None
 
     def menu(self, openid, roles=None, prefix=""):
         """The list of commands this user may use, from the declarations."""
@@ -173,6 +264,6 @@ class App:
         lines = [f"{c.number} {c.summary_for(roles)}" for c in self.registry.commands
                  if c.allowed(roles) and c.plugin.enabled(self.config)]
         tail = "发送 0 编号 查看某个命令的详细说明，例如 0 1"
-        if not roles & {MEMBER, ADMIN, FINANCE, PENDING}:
-            tail = "新用户请先注册：9 组名 姓名\n" + tail
+        if not roles & {MEMBER, ADMIN, FINANCE, PENDING} and self.onboarding():
+            tail = f"{self.onboarding()}\n" + tail
         return f"{prefix}可用命令：\n" + "\n".join(lines) + "\n" + tail

@@ -1,7 +1,7 @@
 """WeChat's reply limit: a text reply (passive or pushed) holds at most 2,048 bytes of UTF-8, and WeChat refuses a
 longer one ("该公众号提供的服务出现故障"). A long reply is cut at line boundaries into pages; the first page ends
 with how to see the next, and “更多” returns the next page of that user's last long reply (kept 10 minutes in the
-database, so a restart keeps it; a WeChat retry of the same “更多” gets the same page)."""
+database, so a restart keeps it; a WeChat retry of the same “更多” gets the same page, bot/inbound.py)."""
 
 import json
 from datetime import timedelta
@@ -64,34 +64,29 @@ class Pages:
     def __init__(self, store):
         self.store = store
 
-    def first(self, openid, text):
-        """The reply to send: `text` itself when it fits, else its first page (the rest kept for “更多”)."""
+    def first(self, tx, openid, text):
+        """The reply to send: `text` itself when it fits, else its first page (the rest kept for “更多”, in the
+        message's transaction `tx`)."""
         if byte_len(text) <= REPLY_LIMIT_BYTES:
             return text
         pages = split_pages(text)
         now = utc_now()
-        with self.store.write() as db:
-            db.execute(
-                """INSERT INTO reply_pages (openid, pages, shown, shown_msg_id, created_at, expires_at)
-                   VALUES (?, ?, 0, NULL, ?, ?)
-                   ON CONFLICT(openid) DO UPDATE SET pages = excluded.pages, shown = 0, shown_msg_id = NULL,
-                       created_at = excluded.created_at, expires_at = excluded.expires_at""",
-                [openid, json.dumps(pages, ensure_ascii=False), to_utc_text(now), to_utc_text(now + KEEP)])
+        tx.execute(
+            """INSERT INTO reply_pages (openid, pages, shown, shown_msg_id, created_at, expires_at)
+               VALUES (?, ?, 0, NULL, ?, ?)
+               ON CONFLICT(openid) DO UPDATE SET pages = excluded.pages, shown = 0, shown_msg_id = NULL,
+                   created_at = excluded.created_at, expires_at = excluded.expires_at""",
+            [openid, json.dumps(pages, ensure_ascii=False), to_utc_text(now), to_utc_text(now + KEEP)])
         return _with_footer(pages[0], 1, len(pages))
 
-    def more(self, openid, msg_id=None):
-        """The next page of this user's last long reply (the same page again for a retry of the same MsgId)."""
-        now = to_utc_text(utc_now())
-        with self.store.write() as db:
-            row = db.execute("SELECT pages, shown, shown_msg_id, expires_at FROM reply_pages WHERE openid = ?",
-                             [openid]).fetchone()
-            if row is None or row[3] < now:
-                return "没有更多内容了（长回复的后续页保留 10 分钟）。请重新发送原来的命令。"
-            pages, shown, shown_msg_id = json.loads(row[0]), row[1], row[2]
-            if msg_id and msg_id == shown_msg_id:
-                return _with_footer(pages[shown], shown + 1, len(pages))
-            if shown + 1 >= len(pages):
-                return f"已经是最后一页了（共 {len(pages)} 页）。"
-            shown += 1
-            db.execute("UPDATE reply_pages SET shown = ?, shown_msg_id = ? WHERE openid = ?", [shown, msg_id, openid])
+    def more(self, tx, openid):
+        """The next page of this user's last long reply (a WeChat retry of the same “更多” gets its saved reply)."""
+        row = tx.one("SELECT pages, shown, expires_at FROM reply_pages WHERE openid = ?", [openid])
+        if row is None or row["expires_at"] < to_utc_text(utc_now()):
+            return "没有更多内容了（长回复的后续页保留 10 分钟）。请重新发送原来的命令。"
+        pages, shown = json.loads(row["pages"]), row["shown"]
+        if shown + 1 >= len(pages):
+            return f"已经是最后一页了（共 {len(pages)} 页）。"
+        shown += 1
+        tx.execute("UPDATE reply_pages SET shown = ? WHERE openid = ?", [shown, openid])
         return _with_footer(pages[shown], shown + 1, len(pages))

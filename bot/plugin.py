@@ -65,7 +65,7 @@ class Command:
 class Plugin:
     name: str
     title: str                    # Chinese title
-    description: str = ""
+    description: str = ""         # one line, in the config template's comment on the plugin's section
     settings_model: type = PluginSettings  # its `plugins.<name>` keys: names, types, defaults, config.yaml comments
     commands: list = field(default_factory=list)
     migrations: list = field(default_factory=list)     # [(name, function(db))]
@@ -77,6 +77,11 @@ class Plugin:
     health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz (public)
     status_hooks: list = field(default_factory=list)   # function(app) -> dict merged into `run_bot.py status`
     provisions: dict = field(default_factory=dict)     # name -> [function]: extension points between plugins
+    requires: tuple = ()          # plugins whose tables or functions this one uses: loaded and migrated first
+    onboarding: str = ""          # how someone who is not a member yet gets in (shown in menus and unknown replies)
+    guest_replies: list = field(default_factory=list)  # function(roles) -> reply or None, see guest_reply
+    report_sheets: list = field(default_factory=list)  # ReportSheet declarations, see report_sheet
+    jobs: list = field(default_factory=list)           # Job declarations, see job
     module: Any = None
 
     def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=(), menu=None):
@@ -91,9 +96,35 @@ class Plugin:
         return register
 
     def migration(self, function):
-        """Declare the plugin's next schema migration; named '<plugin>.<function name>'."""
+        """Declare the plugin's next schema migration, a function taking a connection (plain SQL through
+        `.execute`), run once in its own transaction, in declaration order; named '<plugin>.<function name>',
+        which is what the `migrations` table records: never rename or edit one that has shipped, add the next."""
         self.migrations.append((f"{self.name}.{function.__name__}", function))
         return function
+
+    def guest_reply(self, function):
+        """Declare what a member-only command answers someone who is not a member (yet): function(roles) -> text
+        or None. The register plugin says how to register, or that the request is waiting."""
+        self.guest_replies.append(function)
+        return function
+
+    def report_sheet(self, title, order, header):
+        """Declare a sheet of the daily report, after the ledger's own sheets, by `order` whichever plugin declares
+        it: function(reader, day) -> {"rows": iterable of lists, "money_columns": [...], "datetime_columns": [...],
+        "widths": {...}}, where `reader` reads the report's one snapshot (.query, .one, .app). While the plugin
+        is disabled the sheet is still there, with its header and no rows, so finance always finds it."""
+        def register(function):
+            self.report_sheets.append(ReportSheet(title, order, tuple(header), function, self))
+            return function
+        return register
+
+    def job(self, name, trigger, **trigger_args):
+        """Declare a scheduled job: function(app) run by APScheduler with `trigger` ('cron', 'interval') and its
+        arguments (hour=, minute=, seconds=...); each run gets its units of work from app.transaction()."""
+        def register(function):
+            self.jobs.append(Job(f"{self.name}.{name}", function, trigger, dict(trigger_args), self))
+            return function
+        return register
 
     def route(self, method, path):
         """Declare a web route; the function takes (app, request-bound bottle args) and returns the body."""
@@ -149,9 +180,33 @@ class Plugin:
 
 
 @dataclass
+class ReportSheet:
+    """A sheet a plugin adds to the daily report: its title, where it goes (`order`), and the function that
+    writes it."""
+    title: str
+    order: int
+    header: tuple
+    function: Callable
+    plugin: Any = None
+
+
+@dataclass
+class Job:
+    """A scheduled job a plugin declares: its id, the function(app), APScheduler's trigger and arguments."""
+    id: str
+    function: Callable
+    trigger: str
+    trigger_args: dict
+    plugin: Any = None
+
+
+@dataclass
 class Context:
-    """What a command sees: who asks, their roles and team, the arguments, the database, settings, now."""
+    """What a command (or event hook) sees: who asks, their roles and team, the arguments, the message's
+    transaction `db` (bot/unit.py), settings, now. Everything it writes through `db`, and every `push`, is
+    committed with the reply, or not at all."""
     app: Any
+    db: Any
     openid: str
     roles: frozenset
     user: dict | None
@@ -162,10 +217,8 @@ class Context:
     msg_id: str | None = None
     command: Command | None = None
     confirmed: str | None = None  # the prompt the user confirmed with “确认”, when this run is that confirmation
-
-    @property
-    def store(self):
-        return self.app.store
+    plugin: Any = None
+    message: dict = field(default_factory=dict)   # an event's fields (for event hooks)
 
     @property
     def config(self):
@@ -174,15 +227,15 @@ class Context:
     @functools.cached_property
     def settings(self):
         """The command's plugin settings (defaults applied), read once per message."""
-        return self.command.plugin.settings(self.app.config) if self.command else {}
+        return self.plugin.settings(self.app.config) if self.plugin else {}
 
     @property
     def tz(self):
         return self.app.tz
 
     def push(self, openid, text, kind=""):
-        """Best-effort message to another user (recorded, sent in the background)."""
-        return self.app.pusher.push(openid, text, kind=kind)
+        """A message to another user: recorded in this message's transaction, sent once it has committed."""
+        return self.db.push(openid, text, kind=kind)
 
     def is_(self, role):
         return role in self.roles
@@ -220,7 +273,8 @@ class Registry:
         return self.by_key.get(key.lower())
 
     def migrations(self):
-        return [m for plugin in self.plugins for m in plugin.migrations]
+        """Every plugin's migrations, plugin by plugin in dependency order (see in_dependency_order)."""
+        return [m for plugin in in_dependency_order(self.plugins) for m in plugin.migrations]
 
 
 def load_plugins(package="plugins"):
@@ -239,4 +293,28 @@ def load_plugins(package="plugins"):
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise ValueError(f"插件名重复：{', '.join(sorted(duplicates))}")
-    return found
+    return in_dependency_order(found)
+
+
+def in_dependency_order(plugins):
+    """The plugins with each one after those it `requires` (otherwise in the given order): their migrations run
+    in this order, so a table exists before a plugin that references it creates its own."""
+    by_name = {p.name: p for p in plugins}
+    ordered, state = [], {}
+
+    def visit(plugin, chain):
+        if state.get(plugin.name) == "done":
+            return
+        if state.get(plugin.name) == "visiting":
+            raise ValueError(f"插件互相依赖：{' -> '.join(chain + [plugin.name])}")
+        state[plugin.name] = "visiting"
+        for name in plugin.requires:
+            if name not in by_name:
+                raise ValueError(f"插件 {plugin.name} 需要插件 {name}，但没有找到它")
+            visit(by_name[name], chain + [plugin.name])
+        state[plugin.name] = "done"
+        ordered.append(plugin)
+
+    for plugin in plugins:
+        visit(plugin, [])
+    return ordered

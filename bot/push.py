@@ -1,4 +1,5 @@
-"""Best-effort pushes to users: record each one, send it from a background thread, record what happened."""
+"""Best-effort pushes to users: recorded in the sender's transaction, sent from a background thread once it has
+committed, with what happened recorded."""
 
 import logging
 import queue
@@ -34,24 +35,33 @@ class Pusher:
     # --- the caller's side ------------------------------------------------------------------------------------
 
     def push(self, openid, text, kind=""):
-        """Record and queue a message; returns the push id (None if even recording failed). Never raises.
+        """Record and queue a message in a transaction of its own, for code that has none (a background thread);
+        code in a transaction uses tx.push / ctx.push, sent when that commits. Returns the first push id (None if
+        recording failed). Never raises."""
+        try:
+            with self.app.transaction() as tx:
+                return tx.push(openid, text, kind)
+        except Exception:
+            log.exception("could not record a push to %s (kind %s)", openid, kind)
+            return None
+
+    def record(self, tx, openid, text, kind=""):
+        """Record a message as pending rows inside transaction `tx` (not sent yet): the ids, one per part.
 
         A text over WeChat's 2,048-byte limit is sent as several messages, cut between lines like a long reply
         and numbered （1/3）, so none of them is refused."""
-        first = None
-        for part in self._parts(text):
-            try:
-                push_id = self._record(openid, part, kind)
-            except Exception:
-                log.exception("could not record a push to %s (kind %s)", openid, kind)
-                return first
-            first = push_id if first is None else first
-            try:
-                self._ensure_worker()
+        now = to_utc_text(utc_now())
+        sql = "INSERT INTO pushes (openid, text, kind, created_at, status) VALUES (?, ?, ?, ?, 'pending')"
+        return [tx.execute(sql, [openid, part, kind or "", now]).lastrowid for part in self._parts(text)]
+
+    def enqueue(self, ids):
+        """Hand committed pending rows to the sending thread."""
+        try:
+            self._ensure_worker()
+            for push_id in ids:
                 self._queue.put(push_id)
-            except Exception:
-                log.exception("could not queue push %s", push_id)
-        return first
+        except Exception:
+            log.exception("could not queue pushes %s", ids)
 
     @staticmethod
     def _parts(text):
@@ -59,16 +69,6 @@ class Pusher:
             return [text]
         pages = split_pages(text, REPLY_LIMIT_BYTES - 32)
         return [f"{page}\n（{i}/{len(pages)}）" for i, page in enumerate(pages, 1)]
-
-    def _record(self, openid, text, kind):
-        now = to_utc_text(utc_now())
-        sql = "INSERT INTO pushes (openid, text, kind, created_at, status) VALUES (?, ?, ?, ?, 'pending')"
-        tx = self.app.store.transaction()
-        if tx is not None:
-            # Called inside this thread's write transaction: the row commits with it (the worker waits for it).
-            return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
-        with self.app.store.write() as tx:
-            return tx.execute(sql, [openid, text, kind or "", now]).lastrowid
 
     def resume(self):
         """Queue again the pushes a previous process recorded but never finished (it stopped or crashed between
@@ -115,12 +115,7 @@ class Pusher:
                 self._queue.task_done()
 
     def _load(self, push_id):
-        for _ in range(50):        # a row recorded inside a caller's transaction appears when it commits
-            row = self.app.store.one("SELECT * FROM pushes WHERE id = :i", {"i": push_id})
-            if row:
-                return row
-            time.sleep(0.1)
-        return None
+        return self.app.store.one("SELECT * FROM pushes WHERE id = :i", {"i": push_id})
 
     def _window_open(self, openid):
         hours = (self.app.config.get("wechat") or {}).get("push_window_hours", 48)
@@ -165,6 +160,6 @@ class Pusher:
 
     def _finish(self, push_id, status, error, attempts):
         sent_at = to_utc_text(utc_now()) if status == "sent" else None
-        with self.app.store.write() as db:
-            db.execute("UPDATE pushes SET status = ?, error = ?, attempts = ?, sent_at = ? WHERE id = ?",
+        with self.app.transaction() as tx:
+            tx.execute("UPDATE pushes SET status = ?, error = ?, attempts = ?, sent_at = ? WHERE id = ?",
                        [status, error, attempts, sent_at, push_id])

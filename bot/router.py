@@ -1,17 +1,12 @@
 """Text -> command: normalise, look up by number or alias, check roles, run, and never leave a user silent."""
 
-import logging
 import re
-import secrets
 
 from .confirm import CANCEL_WORD, CONFIRM_WORD, FOOTER, NeedsConfirmation
-from .db import store_fault
 from .money import AmountError
 from .pages import MORE_WORD
-from .plugin import ANYONE, ArgError, Context, Refusal
+from .plugin import ADMIN, ANYONE, FINANCE, MEMBER, ArgError, Context, Refusal
 from .text import clean, split_args
-
-log = logging.getLogger("teabot.router")
 
 _TRAILING_PUNCT = "。.，,！!？?；;、~～"
 
@@ -41,62 +36,55 @@ class Router:
     def __init__(self, app):
         self.app = app
 
-    def reply(self, openid, text, msg_id=None):
-        """The reply text for one message; every exception becomes a reply: the cause for a store fault the user
-        should understand (bot.db.store_fault), else an error id, with the traceback in the log under it."""
-        try:
-            return self.app.pages.first(openid, self._reply(openid, text, msg_id))
-        except Exception as exc:
-            fault = store_fault(exc)
-            if fault is not None:      # expected (database busy, disk full): the reply says so, no traceback
-                log.warning("command not done (%s: %s), user %s, text %r", fault.kind, fault, openid, text)
-                return fault.reply
-            error_id = secrets.token_hex(3)
-            log.exception("command failed, error id %s, user %s, text %r", error_id, openid, text)
-            return error_reply(error_id)
+    def reply(self, tx, openid, text, msg_id=None):
+        """The reply text for one message, inside its transaction `tx` (long replies paged, bot/pages.py).
+        A handler's error propagates: the framework rolls the message back and replies with the cause."""
+        return self.app.pages.first(tx, openid, self._reply(tx, openid, text, msg_id))
 
-    def _reply(self, openid, text, msg_id):
+    def _reply(self, tx, openid, text, msg_id):
         text = normalise(text)
         if text == MORE_WORD:          # reading on does not cancel a question: a long one is read page by page
-            return self.app.pages.more(openid, msg_id)
-        confirmations = self.app.confirmations
+            return self.app.pages.more(tx, openid)
         if text == CONFIRM_WORD:
-            return self._confirm(openid, msg_id)
-        cancelled = confirmations.cancel(openid)       # None at once (no database) for a user with no question
+            return self._confirm(tx, openid, msg_id)
+        cancelled = self.app.confirmations.cancel(tx, openid)   # None at once (no read) for a user with no question
         if text == CANCEL_WORD and cancelled:
             return f"已取消，没有执行：{cancelled.splitlines()[0]}"
-        reply, _ = self._route(openid, text, msg_id)
+        reply, _ = self._route(tx, openid, text, msg_id)
         return f"（已取消刚才待确认的操作）\n{reply}" if cancelled else reply
 
-    def _confirm(self, openid, msg_id):
-        """“确认”: carry out this user's pending command, once (see bot/confirm.py)."""
+    def _confirm(self, tx, openid, msg_id):
+        """“确认”: carry out this user's pending command, in this message's transaction (see bot/confirm.py)."""
         confirmations = self.app.confirmations
-        earlier = confirmations.answered(openid, msg_id)
-        if earlier is not None:
-            return earlier
-        pending, why = confirmations.claim(openid, msg_id)
+        pending, why = confirmations.take(tx, openid)
         if pending is None:
-            if why == "running":
-                return "上一次“确认”还在执行或被中断了，请稍后发送相关查询命令（如 2、7、83）查看结果。"
             if why == "expired":
                 return "待确认的操作已超过 10 分钟，没有执行。请重新发送原命令。"
             return "没有待确认的操作。需要确认的命令（如 82 全部）会先说明将做什么，再回复“确认”执行。"
-        try:
-            reply, asked_again = self._route(openid, pending["command_text"], msg_id, confirmed=pending["prompt"])
-        except BaseException:
-            confirmations.release(openid)
-            raise
+        reply, asked_again = self._route(tx, openid, pending["command_text"], msg_id, confirmed=pending["prompt"])
         if asked_again:
             return "情况有变，请重新确认：\n" + reply
-        confirmations.finish(openid, msg_id, reply)
         return reply
 
-    def _route(self, openid, text, msg_id, confirmed=None):
-        """(reply, asked): run the command in `text`; asked is True when it now waits for “确认”."""
+    def context(self, tx, openid, command=None, plugin=None, text="", msg_id=None, confirmed=None, message=None,
+                user_and_group=None):
+        """The Context a handler (command, event hook) gets: who asks, in the message's transaction."""
         app = self.app
+        user, group = user_and_group or app.user_and_group(tx, openid)
         head, rest = split_command(text)
+        return Context(
+            app=app, db=tx, openid=openid, roles=app.roles_of(openid, user or {}), user=user, group=group,
+            args=split_args(rest), rest=rest, now=app.now(), msg_id=msg_id, command=command,
+            plugin=plugin or (command.plugin if command else None), confirmed=confirmed, message=message or {},
+        )
+
+    def _route(self, tx, openid, text, msg_id, confirmed=None):
+        """(reply, asked): run the command in `text`; asked is True when it now waits for “确认”. What a command
+        that is refused, wrongly called or asking for confirmation wrote is rolled back."""
+        app = self.app
+        head, _ = split_command(text)
         command = app.registry.find(head) if head else None
-        user, group = app.user_and_group(openid)
+        user, group = app.user_and_group(tx, openid)
         roles = app.roles_of(openid, user or {})
         if command is None:
             return app.unknown(text, roles), False
@@ -104,25 +92,23 @@ class Router:
             return f"“{command.name}”功能已关闭，请联系管理员。", False
         if not command.allowed(roles):
             return self._not_allowed(command, roles), False
-        ctx = Context(
-            app=app, openid=openid, roles=roles, user=user,
-            group=group,
-            args=split_args(rest), rest=rest, now=app.now(), msg_id=msg_id, command=command, confirmed=confirmed,
-        )
+        ctx = self.context(tx, openid, command=command, text=text, msg_id=msg_id, confirmed=confirmed,
+                           user_and_group=(user, group))
         try:
-            return command.handler(ctx), False
+            with tx.savepoint():
+                return command.handler(ctx), False
         except (ArgError, AmountError) as exc:
             return f"{exc}\n用法：{command.usage}\n例如：{' / '.join(command.examples)}", False
         except Refusal as exc:
             return str(exc), False
         except NeedsConfirmation as question:
-            app.confirmations.ask(openid, text, question.prompt)
+            app.confirmations.ask(tx, openid, text, question.prompt)
             return f"{question.prompt}\n{FOOTER}", True
 
     def _not_allowed(self, command, roles):
-        if "member" in command.roles and not roles & {"member", "admin", "finance"}:
-            if "pending" in roles:
-                return "你的注册还在等待管理员审核，审核通过后就能使用这个命令。发送 2 查看状态。"
-            return "你还没有注册。请先发送：9 组名 姓名（例如 9 研发一组 张三），管理员审核后即可使用。"
+        guest = self.app.guest_reply(roles) if MEMBER in command.roles and not roles & {MEMBER, ADMIN, FINANCE} \
+            else None
+        if guest:
+            return guest
         names = "、".join(self.app.role_label(r) for r in command.roles if r != ANYONE)
         return f"“{command.name}”只有{names}可以使用。发送 0 查看你能用的命令。"

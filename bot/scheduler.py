@@ -14,7 +14,8 @@ def make_scheduler(app):
 
 
 def start(app):
-    """Create and start the scheduler, attach it to the app, then let plugins add their jobs."""
+    """Create and start the scheduler, attach it to the app, add the jobs plugins declare (@plugin.job), then run
+    their start hooks (which may add jobs whose times come from settings or the database)."""
     # APScheduler logs two INFO lines per run; minute-by-minute sweeps would drown the log. Failures still show.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler = make_scheduler(app)
@@ -22,6 +23,9 @@ def start(app):
     scheduler.start()
     for plugin in app.plugins:
         if plugin.enabled(app.config):
+            for job in plugin.jobs:
+                scheduler.add_job(job.function, job.trigger, args=[app], id=job.id, replace_existing=True,
+                                  **job.trigger_args)
             for hook in plugin.start_hooks:
                 hook(app)
     return scheduler

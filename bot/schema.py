@@ -1,4 +1,10 @@
-"""The core schema, as numbered migrations: never edit one that has shipped, add the next."""
+"""The core schema, as numbered migrations: the tables every plugin may use (teams, people, audit, saved replies,
+pushes, confirmations, reply pages). Never edit one that has shipped, add the next.
+
+The one exception, made once (issue 13): the ledger's tables moved to the plugins that own them. core.m001 no
+longer creates expenses, settlements and settlement_items, and m002, m005 and m006 (their indexes) are gone from
+here; databases that ran them keep them, and the expense and settle plugins' first migrations adopt them as they
+are (plugins/expense/schema.py). New databases get the same schema from the plugins."""
 
 
 def m001_core(db):
@@ -19,38 +25,6 @@ def m001_core(db):
         subscribed INTEGER NOT NULL DEFAULT 1,
         last_message_at TEXT,                         -- for WeChat's 48-hour push window
         created_at TEXT NOT NULL)""")
-    db.execute("""CREATE TABLE expenses (
-        id INTEGER PRIMARY KEY,
-        openid TEXT NOT NULL REFERENCES users(openid),
-        group_id INTEGER NOT NULL REFERENCES groups(id),
-        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
-        note TEXT NOT NULL DEFAULT '',
-        spent_on TEXT NOT NULL,                       -- local date YYYY-MM-DD
-        recorded_at TEXT NOT NULL,                    -- UTC
-        source_msg_id TEXT UNIQUE,                    -- WeChat MsgId: a retry never records twice
-        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'settled', 'void')),
-        settlement_id INTEGER,
-        voided_at TEXT,
-        voided_by TEXT)""")
-    db.execute("CREATE INDEX expenses_group_status ON expenses (group_id, status)")
-    db.execute("CREATE INDEX expenses_openid_status ON expenses (openid, status)")
-    db.execute("""CREATE TABLE settlements (
-        id INTEGER PRIMARY KEY,
-        group_id INTEGER NOT NULL REFERENCES groups(id),
-        created_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        record_count INTEGER NOT NULL,
-        total_fen INTEGER NOT NULL,
-        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'reversed')),
-        reversed_at TEXT,
-        reversed_by TEXT,
-        source_msg_id TEXT)""")
-    db.execute("""CREATE TABLE settlement_items (
-        settlement_id INTEGER NOT NULL REFERENCES settlements(id),
-        expense_id INTEGER NOT NULL REFERENCES expenses(id),
-        openid TEXT NOT NULL,
-        amount_fen INTEGER NOT NULL,
-        PRIMARY KEY (settlement_id, expense_id))""")
     db.execute("""CREATE TABLE audit (
         id INTEGER PRIMARY KEY,
         at TEXT NOT NULL,
@@ -74,15 +48,6 @@ def m001_core(db):
         attempts INTEGER NOT NULL DEFAULT 0,
         error TEXT NOT NULL DEFAULT '',
         sent_at TEXT)""")
-
-
-def m002_covering_open_totals(db):
-    """Open totals (after every `1`, in `2`, `3`, `4`) read the amount from the index instead of visiting every
-    row of the member or team: the cost of a reply stops growing with the number of records."""
-    db.execute("DROP INDEX expenses_openid_status")
-    db.execute("CREATE INDEX expenses_openid_status_amount ON expenses (openid, status, amount_fen)")
-    db.execute("DROP INDEX expenses_group_status")
-    db.execute("CREATE INDEX expenses_group_status_amount ON expenses (group_id, status, amount_fen)")
 
 
 def m003_confirmations(db):
@@ -110,29 +75,15 @@ def m004_reply_pages(db):
         expires_at TEXT NOT NULL)""")
 
 
-def m005_indexes_for_a_centre(db):
-    """At 50 teams and ~1,000,000 expense rows every chat command reads indexes and open rows, never the history:
-    `2`'s settled totals and latest batch come from the member's index entries (covered); the settlement history
-    of one team (`83 组名`) and the retry check of `82 组名` (settlements by MsgId) stop scanning settlements."""
-    db.execute("DROP INDEX expenses_openid_status_amount")
-    db.execute("CREATE INDEX expenses_openid_status_amount_batch ON expenses (openid, status, amount_fen, settlement_id)")
-    db.execute("CREATE INDEX settlements_group ON settlements (group_id, id)")
-    db.execute("CREATE INDEX settlements_source_msg_id ON settlements (source_msg_id)")
-
-
-def m006_likely_duplicates(db):
-    """The likely-duplicate check of every `1` (same member, amount and note within 10 minutes) seeks exactly
-    those records: through (openid, status, amount_fen) it walked every open record of the member with that amount
-    (a member who always pays 12.5: issue 2's bench fell from 0.66x to 0.46x of echo), through (openid,
-    recorded_at) every record of their last 10 minutes."""
-    db.execute("CREATE INDEX expenses_likely_duplicate ON expenses (openid, amount_fen, note, recorded_at)")
+def m007_inbound_by_age(db):
+    """The hourly prune of saved replies older than two days, and the load of the last five minutes' at start,
+    seek by age instead of reading every message of the last two days."""
+    db.execute("CREATE INDEX IF NOT EXISTS inbound_received_at ON inbound (received_at)")
 
 
 MIGRATIONS = [
     ("core.m001_core", m001_core),
-    ("core.m002_covering_open_totals", m002_covering_open_totals),
     ("core.m003_confirmations", m003_confirmations),
     ("core.m004_reply_pages", m004_reply_pages),
-    ("core.m005_indexes_for_a_centre", m005_indexes_for_a_centre),
-    ("core.m006_likely_duplicates", m006_likely_duplicates),
+    ("core.m007_inbound_by_age", m007_inbound_by_age),
 ]

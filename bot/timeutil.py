@@ -1,6 +1,6 @@
 """Time: stored as UTC ISO strings, shown and bucketed in the configured timezone."""
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -33,14 +33,6 @@ def local_naive(utc_text, tz):
     if not utc_text:
         return None
     return local(from_utc_text(utc_text), tz).replace(tzinfo=None)
-
-
-def quarter_bounds(label):
-    """'2026Q4' -> (date(2026,10,1), date(2027,1,1)): start inclusive, end exclusive."""
-    year, q = int(label[:4]), int(label[-1])
-    start = date(year, 3 * (q - 1) + 1, 1)
-    end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return start, end
 
 
 def unix_seconds(text):

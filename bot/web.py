@@ -190,10 +190,7 @@ def serve(app, host, port, threads=8):
     # waitress warns "Task queue depth is N" for every queued request: noise (and cost) exactly under load.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     application = make_wsgi(app)
-    try:
-        waitress.serve(application, host=host, port=port, **_waitress_options(app, threads))
-    finally:
-        application.endpoint.inbound.flush()
+    waitress.serve(application, host=host, port=port, **_waitress_options(app, threads))
 
 
 def start_background(app, host="127.0.0.1", port=0, threads=8):
@@ -219,6 +216,5 @@ def start_background(app, host="127.0.0.1", port=0, threads=8):
         server.task_dispatcher.shutdown(timeout=2)     # let running requests finish first
         stopping.set()
         thread.join(2)
-        application.endpoint.inbound.flush()
 
     return server.effective_port, stop

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from werobot.utils import get_signature
 
-from .inbound import Inbound
 from .timeutil import unix_seconds
 from .wechat_crypto import BadSignature, DecryptError, SafeModeCrypto
 from .wechat_xml import BadXML, parse_xml, render_text_reply
@@ -90,7 +89,6 @@ class WeChatEndpoint:
         self.max_body = int((app.config.get("server") or {}).get("max_body_bytes", 65536))
         aes_key = wechat.get("encoding_aes_key") or ""
         self.crypto = SafeModeCrypto(self.token, aes_key, wechat.get("app_id") or "") if aes_key else None
-        self.inbound = Inbound(app.store)
         self.signatures = SignatureMemory(self.max_skew)
         self._warned_no_token = False
 
@@ -175,23 +173,20 @@ class WeChatEndpoint:
         return Response(200, xml, "application/xml; charset=utf-8")
 
     def reply_for(self, message):
-        """The reply text for a parsed message, computed once per MsgId (events: FromUserName:CreateTime)."""
+        """The reply text for a parsed message, computed once per MsgId (events: FromUserName:CreateTime) by the
+        app (bot/inbound.py)."""
         openid = message["FromUserName"]
         msg_type = message["MsgType"].lower()
         msg_id = message.get("MsgId") if isinstance(message.get("MsgId"), str) else ""
         key = msg_id if msg_type != "event" and msg_id else f"{openid}:{message.get('CreateTime', '')}"
         log.debug("wechat %s from %s (key %s)", msg_type, openid, key)
-        return self.inbound.once(key, openid, lambda: self._answer(openid, msg_type, msg_id, message))
-
-    def _answer(self, openid, msg_type, msg_id, message):
         if msg_type == "text":
             content = message.get("Content")
-            return self.app.handle_text(openid, content if isinstance(content, str) else "", msg_id or None)
+            return self.app.handle_text(openid, content if isinstance(content, str) else "", msg_id or None, key=key)
         if msg_type == "event":
             event = message.get("Event")
-            return self.app.handle_event(openid, event.lower() if isinstance(event, str) else "", message)
-        self.app.touch(openid)         # any message opens the 48-hour push window
-        return NON_TEXT_HINT
+            return self.app.handle_event(openid, event.lower() if isinstance(event, str) else "", message, key=key)
+        return self.app.handle_other(openid, key, NON_TEXT_HINT)
 
 
 def make_wechat_handler(app):

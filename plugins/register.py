@@ -10,7 +10,8 @@ from bot.plugin import ADMIN, ANYONE, ArgError, Plugin, Refusal
 from bot.text import clean_name, split_args
 from bot.timeutil import local_text, to_utc_text, utc_now
 
-plugin = Plugin("register", "注册", "注册、审核与小组管理")
+plugin = Plugin("register", "注册", "注册、审核与小组管理",
+                onboarding="新用户请先注册：9 组名 姓名（例如 9 研发一组 张三）")
 
 MAX_NAME = 20
 MAX_REASON = 100
@@ -85,24 +86,20 @@ _REQUEST_SQL = """SELECT r.*, g.name AS requested_group, u.status AS user_status
                   JOIN users u ON u.openid = r.openid LEFT JOIN groups cur ON cur.id = u.group_id"""
 
 
-def pending_requests(store, decided_by_msg=None, group_id=None, limit=-1):
-    """Pending requests, oldest first (plus those `decided_by_msg` decided: a retry of 81 全部 sees its own list);
-    only those for `group_id` if given, at most `limit`."""
-    where = "(r.status = 'pending' OR r.decided_msg_id = :m)" if decided_by_msg else "r.status = 'pending'"
-    if group_id is not None:
-        where += " AND r.group_id = :g"
-    return store.query(_REQUEST_SQL + f" WHERE {where} ORDER BY r.id LIMIT :n",
-                       {"m": decided_by_msg, "g": group_id, "n": limit})
+def pending_requests(db, group_id=None, limit=-1):
+    """Pending requests, oldest first; only those for `group_id` if given, at most `limit`."""
+    where = "r.status = 'pending'" + (" AND r.group_id = :g" if group_id is not None else "")
+    return db.query(_REQUEST_SQL + f" WHERE {where} ORDER BY r.id LIMIT :n", {"g": group_id, "n": limit})
 
 
-def pending_by_team(store):
+def pending_by_team(db):
     """How many requests wait per team, in team order."""
-    return store.query("SELECT r.group_id, g.name, COUNT(*) AS n FROM registration_requests r "
+    return db.query("SELECT r.group_id, g.name, COUNT(*) AS n FROM registration_requests r "
                        "JOIN groups g ON g.id = r.group_id WHERE r.status = 'pending' GROUP BY r.group_id")
 
 
-def request_by_id(store, request_id):
-    return store.one(_REQUEST_SQL + " WHERE r.id = :i", {"i": request_id})
+def request_by_id(db, request_id):
+    return db.one(_REQUEST_SQL + " WHERE r.id = :i", {"i": request_id})
 
 
 @plugin.command(9, "注册", roles=(ANYONE,), usage="9 组名 姓名", example="9 研发一组 张三", aliases=("注册",))
@@ -116,26 +113,26 @@ def register(ctx):
     group_name, name = ctx.args[0], clean_name(" ".join(ctx.args[1:]))
     if len(name) > MAX_NAME:
         raise ArgError(f"姓名最多 {MAX_NAME} 个字")
-    group = ledger.group_by_name(ctx.store, group_name)
+    group = ledger.group_by_name(ctx.db, group_name)
     if group is None:
-        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{ledger.group_names_text(ctx.store)}")
+        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{ledger.group_names_text(ctx.db)}")
     user = ctx.user or {}
     if user.get("status") == "member" and user.get("group_id") == group["id"] and user.get("name") == name:
         return f"你已经是“{group_name}”的组员（{name}），无需重复注册。"
     now = to_utc_text(utc_now())
-    with ctx.store.write() as db:
-        request_id = db.execute(
-            "INSERT INTO registration_requests (openid, group_id, name, created_at) VALUES (?, ?, ?, ?)",
-            [ctx.openid, group["id"], name, now]).lastrowid
-        db.execute("UPDATE registration_requests SET status = 'superseded', superseded_by = ? "
-                   "WHERE openid = ? AND status = 'pending' AND id != ?", [request_id, ctx.openid, request_id])
-        db.execute(
-            """UPDATE users SET requested_group_id = ?, requested_name = ?, requested_at = ?,
-                   status = CASE WHEN status = 'member' THEN 'member' ELSE 'pending' END
-               WHERE openid = ?""",
-            [group["id"], name, now, ctx.openid],
-        )
-        audit(db, ctx.openid, "register", request_id, f"{group_name} {name}")
+    db = ctx.db
+    request_id = db.execute(
+        "INSERT INTO registration_requests (openid, group_id, name, created_at) VALUES (?, ?, ?, ?)",
+        [ctx.openid, group["id"], name, now]).lastrowid
+    db.execute("UPDATE registration_requests SET status = 'superseded', superseded_by = ? "
+               "WHERE openid = ? AND status = 'pending' AND id != ?", [request_id, ctx.openid, request_id])
+    db.execute(
+        """UPDATE users SET requested_group_id = ?, requested_name = ?, requested_at = ?,
+               status = CASE WHEN status = 'member' THEN 'member' ELSE 'pending' END
+           WHERE openid = ?""",
+        [group["id"], name, now, ctx.openid],
+    )
+    audit(db, ctx.openid, "register", request_id, f"{group_name} {name}")
     for admin in ctx.app.users_with_role(ADMIN):
         ctx.push(admin, f"新的注册申请 #{request_id}：{name} 申请加入“{group_name}”。发送 81 查看待审核列表。",
                  kind="register")
@@ -144,8 +141,9 @@ def register(ctx):
     return f"已提交注册：{name}，小组“{group_name}”。请等待管理员审核，审核结果会通知你，也可发送 2 查看状态。"
 
 
-def _approve_in(db, ctx, row):
-    """Approve one pending request inside `db`'s transaction; False when it is no longer pending."""
+def _approve(ctx, row):
+    """Approve one pending request in the message's transaction; False when it is no longer pending."""
+    db = ctx.db
     now = to_utc_text(utc_now())
     changed = db.execute(
         "UPDATE registration_requests SET status = 'approved', decided_by = ?, decided_at = ?, decided_msg_id = ? "
@@ -164,18 +162,18 @@ def _approve_in(db, ctx, row):
 
 def _reject(ctx, row, reason):
     now = to_utc_text(utc_now())
-    with ctx.store.write() as db:
-        changed = db.execute(
-            "UPDATE registration_requests SET status = 'rejected', decided_by = ?, decided_at = ?, "
-            "decided_msg_id = ?, reason = ? WHERE id = ? AND status = 'pending'",
-            [ctx.openid, now, ctx.msg_id, reason, row["id"]]).rowcount
-        if not changed:
-            return False
-        db.execute(
-            """UPDATE users SET requested_group_id = NULL, requested_name = '', requested_at = NULL,
-                   status = CASE WHEN status = 'member' THEN 'member' ELSE 'rejected' END
-               WHERE openid = ?""", [row["openid"]])
-        audit(db, ctx.openid, "reject", row["openid"], f"#{row['id']} {row['requested_group']} {row['name']} {reason}")
+    db = ctx.db
+    changed = db.execute(
+        "UPDATE registration_requests SET status = 'rejected', decided_by = ?, decided_at = ?, "
+        "decided_msg_id = ?, reason = ? WHERE id = ? AND status = 'pending'",
+        [ctx.openid, now, ctx.msg_id, reason, row["id"]]).rowcount
+    if not changed:
+        return False
+    db.execute(
+        """UPDATE users SET requested_group_id = NULL, requested_name = '', requested_at = NULL,
+               status = CASE WHEN status = 'member' THEN 'member' ELSE 'rejected' END
+           WHERE openid = ?""", [row["openid"]])
+    audit(db, ctx.openid, "reject", row["openid"], f"#{row['id']} {row['requested_group']} {row['name']} {reason}")
     why = f"原因：{reason}。" if reason else ""
     ctx.push(row["openid"], f"你加入“{row['requested_group']}”的申请未通过。{why}如有疑问请联系管理员，"
                             "也可重新发送 9 组名 姓名 申请。", kind="reject")
@@ -192,11 +190,11 @@ def _decided_text(ctx, row):
     if row["status"] == "superseded":
         latest = row
         while latest["status"] == "superseded" and latest["superseded_by"]:
-            latest = request_by_id(ctx.store, latest["superseded_by"])
+            latest = request_by_id(ctx.db, latest["superseded_by"])
         now = (f"现在是 #{latest['id']}：{latest['name']} → {latest['requested_group']}（{STATUS[latest['status']]}）"
                if latest is not row else "")
         return f"申请 #{row['id']} 已被申请人修改，没有处理。{now}。请发送 81 查看最新列表后再审核。"
-    who = ledger.display_name(ctx.store, ctx.config, row["decided_by"])
+    who = ledger.display_name(ctx.db, ctx.config, row["decided_by"])
     reason = f"，原因：{row['reason']}" if row["reason"] else ""
     return (f"申请 #{row['id']}（{row['name']} → {row['requested_group']}）已由 {who} 于 "
             f"{local_text(row['decided_at'], ctx.tz)} {STATUS[row['status']]}{reason}，无需再处理。")
@@ -214,7 +212,7 @@ def _per_team(rows):
 
 
 def _approve_all(ctx):
-    rows = pending_requests(ctx.store, decided_by_msg=ctx.msg_id)
+    rows = pending_requests(ctx.db)
     if not rows:
         return "没有待审核的注册申请。"
     if len(rows) <= ALL_NAMED:
@@ -222,8 +220,7 @@ def _approve_all(ctx):
     else:       # a whole onboarding: what will happen, exactly, without a page per 30 people
         ctx.confirm(f"将通过以下 {len(rows)} 个注册申请（#{rows[0]['id']} 至 #{rows[-1]['id']} 中待审核的全部），"
                     f"按小组：{_per_team(rows)}")
-    with ctx.store.write() as db:
-        approved = [r for r in rows if r["status"] == "approved" or _approve_in(db, ctx, r)]
+    approved = [r for r in rows if _approve(ctx, r)]
     if len(approved) > ALL_NAMED:
         return f"已通过 {len(approved)} 个注册，按小组：{_per_team(approved)}。每人都收到了通知。"
     return f"已通过 {len(approved)} 个注册：" + "、".join(f"#{r['id']} {r['name']}（{r['requested_group']}）"
@@ -243,12 +240,12 @@ def review(ctx):
         return _pending_list(ctx)
     if ctx.args[0] in ("全部", "所有"):
         return _approve_all(ctx)
-    number, group = ledger.number_or_team(ctx.store, ctx.args)
+    number, group = ledger.number_or_team(ctx.db, ctx.args)
     if group is not None:
         return _pending_list(ctx, group)
     if number is None:
         raise ArgError("编号必须是数字（81 列表中的 #号），或写“全部”，或写组名查看该组的申请")
-    row = request_by_id(ctx.store, number)
+    row = request_by_id(ctx.db, number)
     if row is None:
         raise Refusal(f"没有编号 #{number} 的注册申请，发送 81 查看列表。")
     rejecting = len(ctx.args) > 1
@@ -256,27 +253,22 @@ def review(ctx):
         raise ArgError(f"看不懂“{ctx.args[1]}”，拒绝请写：81 {number} 拒绝 原因")
     reason = clean_name(" ".join(ctx.args[2:]))[:MAX_REASON] if rejecting else ""
     if row["status"] != "pending":
-        if ctx.msg_id and row["decided_msg_id"] == ctx.msg_id:      # WeChat's retry of the message that decided it
-            return _done_reply(row, rejecting, row["reason"])
         return _decided_text(ctx, row)
     if rejecting:
-        done = _reject(ctx, row, reason)
+        _reject(ctx, row, reason)
     else:
-        with ctx.store.write() as db:
-            done = _approve_in(db, ctx, row)
-    if not done:            # decided or superseded between the read above and the write
-        return _decided_text(ctx, request_by_id(ctx.store, row["id"]))
+        _approve(ctx, row)
     return _done_reply(row, rejecting, reason)
 
 
 def _pending_list(ctx, group=None):
     """81 (every team) or 81 组名: how many wait, the oldest of them, and how to see the rest."""
-    teams = [t for t in pending_by_team(ctx.store) if group is None or t["group_id"] == group["id"]]
+    teams = [t for t in pending_by_team(ctx.db) if group is None or t["group_id"] == group["id"]]
     waiting = sum(t["n"] for t in teams)
     whose = f"{group['name']} " if group else ""
     if not waiting:
         return f"{whose}没有待审核的注册申请。"
-    rows = pending_requests(ctx.store, group_id=group and group["id"], limit=TEAM_LIST_LIMIT if group else LIST_LIMIT)
+    rows = pending_requests(ctx.db, group_id=group and group["id"], limit=TEAM_LIST_LIMIT if group else LIST_LIMIT)
     lines = [f"{whose}待审核注册 {waiting} 个" + ("：" if waiting == len(rows) else f"，最早的 {len(rows)} 个：")]
     lines += [_line(r, ctx.tz) for r in rows]
     if waiting > len(rows):
@@ -300,10 +292,10 @@ def teams(ctx):
         problem = "组名不能有空格、逗号或顿号" if len(ctx.args) > 1 else team_name_problem(name)
         if problem:
             raise ArgError(problem)
-        if ctx.app.ensure_group(name, actor=ctx.openid):
+        if ctx.app.ensure_group(ctx.db, name, actor=ctx.openid):
             return f"已创建小组“{name}”。组员可发送 9 {name} 姓名 注册。"
         return f"小组“{name}”已存在。"
-    rows = ctx.store.query(
+    rows = ctx.db.query(
         """SELECT g.name, COUNT(u.openid) AS members FROM groups g
            LEFT JOIN users u ON u.group_id = g.id AND u.status = 'member'
            GROUP BY g.id ORDER BY g.id"""
@@ -319,18 +311,24 @@ def check_team_names(config):
             if (problem := team_name_problem(str(name)))]
 
 
+@plugin.guest_reply
+def how_to_join(roles):
+    """A member-only command asked by someone not (yet) a member."""
+    if "pending" in roles:
+        return "你的注册还在等待管理员审核，审核通过后就能使用这个命令。发送 2 查看状态。"
+    return "你还没有注册。请先发送：9 组名 姓名（例如 9 研发一组 张三），管理员审核后即可使用。"
+
+
 @plugin.on_event("subscribe")
-def welcome(app, openid, message):
-    with app.store.write() as db:
-        db.execute("UPDATE users SET subscribed = 1 WHERE openid = ?", [openid])
-        audit(db, openid, "subscribe", openid)
+def welcome(ctx):
+    ctx.db.execute("UPDATE users SET subscribed = 1 WHERE openid = ?", [ctx.openid])
+    audit(ctx.db, ctx.openid, "subscribe", ctx.openid)
     return ("欢迎关注下午茶记账！\n第一步：发送 9 组名 姓名 注册（例如 9 研发一组 张三），管理员审核后即可记账。\n"
             "发送 0 查看全部命令。")
 
 
 @plugin.on_event("unsubscribe")
-def farewell(app, openid, message):
-    with app.store.write() as db:
-        db.execute("UPDATE users SET subscribed = 0 WHERE openid = ?", [openid])
-        audit(db, openid, "unsubscribe", openid)
+def farewell(ctx):
+    ctx.db.execute("UPDATE users SET subscribed = 0 WHERE openid = ?", [ctx.openid])
+    audit(ctx.db, ctx.openid, "unsubscribe", ctx.openid)
     return ""

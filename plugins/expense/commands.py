@@ -1,24 +1,17 @@
-"""The expense ledger: members record what they paid for their team, list and void their records."""
+"""The expense commands: `1` records what a member paid for their team, `7` lists and voids records."""
 
 import functools
 import re
-import sqlite3
 from datetime import date, timedelta
 
-from bot.config import PluginSettings, Yuan, setting
 from bot.db import audit
 from bot.money import MAX_FEN, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
-from bot.plugin import ADMIN, MEMBER, ArgError, Plugin, Refusal
+from bot.plugin import ADMIN, MEMBER, ArgError, Refusal
 from bot.text import clean_name
 from bot.timeutil import to_utc_text, utc_now
 
+from . import plugin
 
-class ExpenseSettings(PluginSettings):
-    max_amount_fen: int = setting(MAX_FEN, "单笔记录上限（分）：10000000 即 ¥100,000.00", ge=1)
-    confirm_above: Yuan = setting(1000, "元：超过这个金额的记录要回复“确认”后才记下")
-
-
-plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录", settings_model=ExpenseSettings)
 
 MAX_NOTE = 100
 MAX_DAYS_BACK = 180
@@ -93,15 +86,11 @@ def parse_expense_args(args, today, max_fen=None):
     return amount_fen, note, spent_on
 
 
-def expense_by_msg_id(store, msg_id):
-    return store.one("SELECT * FROM expenses WHERE source_msg_id = :m", {"m": msg_id})
-
-
 OPEN_TOTAL_SQL = "SELECT COALESCE(SUM(amount_fen), 0) FROM expenses WHERE openid = ? AND status = 'open'"
 
 
 def open_total(db, openid):
-    """The member's open total, through `db` (a write() transaction, or store.db)."""
+    """The member's open total, through `db` (a transaction, or store.db)."""
     return db.execute(OPEN_TOTAL_SQL, [openid]).fetchone()[0]
 
 
@@ -124,30 +113,16 @@ def record_expense(ctx):
         raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
     max_fen = ctx.settings.get("max_amount_fen")
     amount_fen, note, spent_on = parse_expense_args(ctx.args, ctx.now.date(), max_fen)
-    retried = _confirm_if_unusual(ctx, amount_fen, note, spent_on)
-    if retried is not None:
-        return retried
-    try:
-        with ctx.store.write() as db:
-            cursor = db.execute(
-                """INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at, source_msg_id)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                [ctx.openid, ctx.user["group_id"], amount_fen, note, spent_on.isoformat(),
-                 to_utc_text(utc_now()), ctx.msg_id],
-            )
-            expense_id = cursor.lastrowid
-            audit(db, ctx.openid, "expense.record", expense_id, f"{amount_fen} {note}")
-            total_fen = open_total(db, ctx.openid)     # in the same transaction: includes this record
-    except sqlite3.IntegrityError:
-        existing = expense_by_msg_id(ctx.store, ctx.msg_id) if ctx.msg_id else None
-        if existing is None:
-            raise
-        # the same WeChat message, recorded before (UNIQUE source_msg_id), perhaps a moment ago by another thread
-        # in a batch still in flight: acknowledge it only once it is on disk
-        ctx.store.sync()
-        return _ack(ctx, existing, open_total(ctx.store.db, ctx.openid))
+    _confirm_if_unusual(ctx, amount_fen, note, spent_on)
+    cursor = ctx.db.execute(
+        """INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [ctx.openid, ctx.user["group_id"], amount_fen, note, spent_on.isoformat(), to_utc_text(utc_now())],
+    )
+    expense_id = cursor.lastrowid
+    audit(ctx.db, ctx.openid, "expense.record", expense_id, f"{amount_fen} {note}")
     expense = {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()}
-    return _ack(ctx, expense, total_fen)
+    return _ack(ctx, expense, open_total(ctx.db, ctx.openid))     # in the same transaction: includes this record
 
 
 def confirm_above_fen(settings):
@@ -164,31 +139,25 @@ def _likely_duplicate(ctx, amount_fen, note):
     """The member's open record with the same amount and note from the last 10 minutes, if any: one seek of
     (openid, amount_fen, note, recorded_at), however many records the member has (core.m006)."""
     since = to_utc_text(utc_now() - DUPLICATE_WINDOW)
-    return ctx.store.one(
-        "SELECT id, amount_fen, note, spent_on, source_msg_id FROM expenses INDEXED BY expenses_likely_duplicate "
-        "WHERE openid = :o AND amount_fen = :a "
-        "AND note = :n AND recorded_at >= :since AND status = 'open' ORDER BY id DESC LIMIT 1",
-        {"o": ctx.openid, "a": amount_fen, "n": note, "since": since})
+    return ctx.db.one(
+        "SELECT id FROM expenses INDEXED BY expenses_likely_duplicate WHERE openid = ? AND amount_fen = ? "
+        "AND note = ? AND recorded_at >= ? AND status = 'open' ORDER BY id DESC LIMIT 1",
+        [ctx.openid, amount_fen, note, since])
 
 
 def _confirm_if_unusual(ctx, amount_fen, note, spent_on):
-    """Large amounts and likely duplicates are recorded only after “确认” (one question naming both reasons).
-    Returns the acknowledgement when the 'duplicate' is this very message's own record: a WeChat retry after a
-    crash, which must get its acknowledgement, not a question."""
+    """Large amounts and likely duplicates are recorded only after “确认” (one question naming both reasons). A
+    WeChat retry of the same message never gets here: the framework answers it with the saved reply."""
     reasons = []
     limit = confirm_above_fen(ctx.settings)
     if amount_fen > limit:
         reasons.append(f"金额超过 {format_fen(limit)} 元，请核对。")
     duplicate = _likely_duplicate(ctx, amount_fen, note)
     if duplicate is not None:
-        if ctx.msg_id and duplicate["source_msg_id"] == ctx.msg_id:
-            ctx.store.sync()
-            return _ack(ctx, duplicate, open_total(ctx.store.db, ctx.openid))
         reasons.append(f"10 分钟内你已记过一笔相同的（#{duplicate['id']}），如果是重复发送，不用确认。")
     if reasons:
         what = f"{format_fen(amount_fen)} 元{(' ' + note) if note else ''}（{spent_on}，{ctx.group['name']}）"
         ctx.confirm(f"将记录：{what}\n" + "\n".join(reasons))
-    return None
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}
@@ -196,9 +165,9 @@ STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"
 
 def _list_records(ctx):
     # the ten ids from the member's index entries, then ten rows: not every row of their years
-    rows = ctx.store.query(
-        "SELECT * FROM expenses WHERE id IN (SELECT id FROM expenses WHERE openid = :o ORDER BY id DESC LIMIT 10) "
-        "ORDER BY id DESC", {"o": ctx.openid})
+    rows = ctx.db.query(
+        "SELECT * FROM expenses WHERE id IN (SELECT id FROM expenses WHERE openid = ? ORDER BY id DESC LIMIT 10) "
+        "ORDER BY id DESC", [ctx.openid])
     if not rows:
         return "你还没有记录。发送 1 金额 说明 记账。"
     lines = [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']} [{STATUS_LABEL[r['status']]}]"
@@ -219,19 +188,19 @@ def void_expense(ctx):
         raise ArgError("记录号必须是数字")
     expense_id = int(number)
     is_admin = ctx.is_(ADMIN)
-    with ctx.store.write() as db:
-        row = db.execute("SELECT openid, status, settlement_id, amount_fen, note FROM expenses WHERE id = ?",
-                         [expense_id]).fetchone()
-        if row is None or (row[0] != ctx.openid and not is_admin):
-            raise Refusal(f"找不到你的记录 #{expense_id}。发送 7 查看你的记录。")
-        owner, status, settlement_id, amount_fen, note = row
-        if status == "void":
-            return f"记录 #{expense_id} 已经作废过了。"
-        if status == "settled":
-            raise Refusal(f"记录 #{expense_id} 已报销（结算 #{settlement_id}），不能作废；如需更正请联系管理员撤销该结算。")
-        db.execute("UPDATE expenses SET status = 'void', voided_at = ?, voided_by = ? WHERE id = ? AND status = 'open'",
-                   [to_utc_text(utc_now()), ctx.openid, expense_id])
-        audit(db, ctx.openid, "expense.void", expense_id, f"{amount_fen} {note}")
+    db = ctx.db
+    row = db.execute("SELECT openid, status, settlement_id, amount_fen, note FROM expenses WHERE id = ?",
+                     [expense_id]).fetchone()
+    if row is None or (row[0] != ctx.openid and not is_admin):
+        raise Refusal(f"找不到你的记录 #{expense_id}。发送 7 查看你的记录。")
+    owner, status, settlement_id, amount_fen, note = row
+    if status == "void":
+        return f"记录 #{expense_id} 已经作废过了。"
+    if status == "settled":
+        raise Refusal(f"记录 #{expense_id} 已报销（结算 #{settlement_id}），不能作废；如需更正请联系管理员撤销该结算。")
+    db.execute("UPDATE expenses SET status = 'void', voided_at = ?, voided_by = ? WHERE id = ? AND status = 'open'",
+               [to_utc_text(utc_now()), ctx.openid, expense_id])
+    audit(db, ctx.openid, "expense.void", expense_id, f"{amount_fen} {note}")
     if owner != ctx.openid:
         ctx.push(owner, f"管理员作废了你的记录 #{expense_id}（{format_fen(amount_fen)} 元 {note}）。", kind="void")
     return f"已作废记录 #{expense_id}：{format_fen(amount_fen)} 元 {note}".rstrip()
