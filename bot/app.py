@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .confirm import Confirmations
-from .db import Store, StoreBusy, audit, migrate, store_fault
+from .db import Store, StoreFault, audit, migrate, store_fault
 from .inbound import Inbound
 from .pages import Pages
 from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
@@ -24,6 +24,7 @@ from .unit import Transaction
 from .wechat_api import WeChatAPI
 
 log = logging.getLogger("teabot")
+message_log = logging.getLogger("teabot.router")     # one line per message that was not done, as before
 
 TOUCH_INTERVAL_SECONDS = 300
 
@@ -194,20 +195,21 @@ class App:
         except Exception as exc:
             fault = store_fault(exc)
             if fault is not None:      # expected (database busy, disk full): the reply says so, no traceback
-                log.warning("message not done (%s: %s), user %s, %r", fault.kind, fault, openid, what)
+                message_log.warning("command not done (%s: %s), user %s, text %r", fault.kind, fault, openid, what)
                 return fault.reply
             error_id = secrets.token_hex(3)
-            log.exception("command failed, error id %s, user %s, text %r", error_id, openid, what)
+            message_log.exception("command failed, error id %s, user %s, text %r", error_id, openid, what)
             return error_reply(error_id)
 
     def run_message(self, key, openid, run):
         """run(tx) in a write transaction that also saves `key` and the reply; returns the reply. While another
-        process holds the write lock, the message is first run read-only (a `2` does not wait for it); only if
-        it needs to write does it wait for the lock (bot.db's limit) and run again."""
+        process holds the write lock, or the disk is full, the message is run again read-only (a `2` neither
+        waits for the lock nor needs space); only if it needs to write does it wait for the lock (bot.db's limit)
+        and run a third time, which answers with the fault if it persists. Nothing of a failed run remains."""
         try:
             with self.transaction(wait_seconds=0) as tx:
                 return self.inbound.save(tx, key, openid, run(tx))
-        except StoreBusy:
+        except StoreFault:
             pass
         try:
             with self.read_transaction() as tx:

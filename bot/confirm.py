@@ -56,6 +56,7 @@ class Confirmations:
                    done_msg_id = NULL, reply = NULL""",
             [openid, command_text, prompt, to_utc_text(now), to_utc_text(now + VALID_FOR)])
         self._openids().add(openid)    # at once: a user in the set without a row costs a read, never a lost question
+        tx.after_commit(lambda: self._openids().add(openid))   # after the discard of a question this one replaces
 
     def take(self, tx, openid):
         """(the pending question of this user, 'taken') -- removed in `tx`, so it runs once -- or (None, why)."""

@@ -138,7 +138,9 @@ class Inbound:
         saved it first. Returns the reply."""
         saved = tx.execute(
             "INSERT INTO inbound (dedupe_key, openid, received_at, state, reply) VALUES (?, ?, ?, 'done', ?) "
-            "ON CONFLICT(dedupe_key) DO NOTHING", [key, openid, to_utc_text(utc_now()), reply or ""]).rowcount
+            "ON CONFLICT(dedupe_key) DO UPDATE SET state = 'done', reply = excluded.reply, "
+            "received_at = excluded.received_at WHERE inbound.state != 'done'",   # a crashed old 'processing' row
+            [key, openid, to_utc_text(utc_now()), reply or ""]).rowcount
         if not saved:
             raise AlreadyAnswered(tx.value("SELECT reply FROM inbound WHERE dedupe_key = ?", [key]) or "")
         if time.monotonic() - self._last_prune >= PRUNE_INTERVAL_SECONDS:

@@ -1,11 +1,12 @@
 """Totals: my status, my team's open total, and every team's and the centre's open totals."""
 
-from bot import ledger
 from bot.money import format_fen
 from bot.plugin import ADMIN, ANYONE, FINANCE, MEMBER, Plugin
 from bot.timeutil import local_text
+from plugins.expense import ledger
+from plugins.expense.ledger import team_line
 
-plugin = Plugin("query", "查询", "查看个人、小组与中心的未报销金额")
+plugin = Plugin("query", "查询", "查看个人、小组与中心的未报销金额", requires=("expense", "settle"))
 
 STATUS_TEXT = {"member": "已通过", "pending": "待审核", "rejected": "未通过", "unknown": "未注册"}
 
@@ -25,17 +26,17 @@ def my_status(ctx):
     if status == "member":
         lines.append(f"{user['name']}，{ctx.group['name']}（{STATUS_TEXT[status]}）")
     elif status == "pending":
-        lines.append(f"注册待审核：{user['requested_name']} → 申请小组 {ctx.app.group(user['requested_group_id'])['name']}")
+        lines.append(f"注册待审核：{user['requested_name']} → 申请小组 {_group_name(ctx, user['requested_group_id'])}")
     elif not staff:
         lines.append(f"注册状态：{STATUS_TEXT.get(status, status)}。发送 9 组名 姓名 注册。")
     if status == "member" and user.get("requested_group_id"):
-        lines.append(f"换组申请待审核：→ {ctx.app.group(user['requested_group_id'])['name']}")
+        lines.append(f"换组申请待审核：→ {_group_name(ctx, user['requested_group_id'])}")
     roles = [ctx.app.role_label(r) for r in (ADMIN, FINANCE) if r in ctx.roles]
     if roles:
         lines.append("身份：" + "、".join(roles) + ("" if status in ("member", "pending") else "（无需注册，发送 0 查看可用命令）"))
-    totals = ledger.member_totals(ctx.store, ctx.openid)
+    totals = ledger.member_totals(ctx.db, ctx.openid)
     if totals["open_count"]:
-        rows = ctx.store.query(
+        rows = ctx.db.query(
             "SELECT * FROM expenses WHERE openid = :o AND status = 'open' ORDER BY id DESC LIMIT 10", {"o": ctx.openid})
         lines.append(f"未报销 {totals['open_count']} 笔，合计 {format_fen(totals['open_fen'])} 元：")
         lines += [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip() for r in rows]
@@ -44,7 +45,7 @@ def my_status(ctx):
     elif status == "member":
         lines.append("没有未报销的记录。")
     if totals["settled_count"]:
-        last = ctx.store.one("SELECT * FROM settlements WHERE id = :i", {"i": totals["last_settlement_id"]})
+        last = ctx.db.one("SELECT * FROM settlements WHERE id = :i", {"i": totals["last_settlement_id"]})
         when = f"，{local_text(last['created_at'], ctx.tz, '%Y-%m-%d')}" if last else ""
         lines.append(f"已报销 {totals['settled_count']} 笔，合计 {format_fen(totals['settled_fen'])} 元"
                      f"（最近一次结算 #{totals['last_settlement_id']}{when}）")
@@ -56,7 +57,7 @@ def my_status(ctx):
 @plugin.command(3, "本组", roles=(MEMBER,), usage="3", example="3", aliases=("本组",))
 def team_totals(ctx):
     """本组：本组未报销合计，按组员列出"""
-    rows = ledger.open_totals_by_member(ctx.store, ctx.group["id"])
+    rows = ledger.open_totals_by_member(ctx.db, ctx.group["id"])
     total = sum(r["total_fen"] for r in rows)
     count = sum(r["count"] for r in rows)
     if not rows:
@@ -65,15 +66,10 @@ def team_totals(ctx):
     return f"{ctx.group['name']} 未报销合计 {format_fen(total)} 元（{count} 笔）：\n" + "\n".join(lines)
 
 
-def team_line(row):
-    """One team's open total on one line, short enough for 50 teams in one reply (`4`, `82`)."""
-    return f"{row['group_name']} {format_fen(row['total_fen'])} 元 {row['count']} 笔"
-
-
 @plugin.command(4, "中心", roles=(MEMBER, ADMIN, FINANCE), usage="4", example="4", aliases=("中心", "全部"))
 def centre_totals(ctx):
     """中心：各小组及全中心未报销合计"""
-    rows = ledger.open_totals_by_group(ctx.store)
+    rows = ledger.open_totals_by_group(ctx.db)
     if not rows:
         return "还没有小组。"
     total = sum(r["total_fen"] for r in rows)
@@ -84,3 +80,7 @@ def centre_totals(ctx):
     if idle:
         lines.append("没有未报销：" + "、".join(idle))
     return "\n".join(lines)
+
+
+def _group_name(ctx, group_id):
+    return ctx.db.value("SELECT name FROM groups WHERE id = ?", [group_id]) or ""

@@ -5,7 +5,7 @@ import pytest
 
 from bot.plugin import ArgError
 from conftest import ADMIN
-from plugins.expense import parse_expense_args, parse_spent_on
+from plugins.expense.commands import parse_expense_args, parse_spent_on
 
 TODAY = date(2026, 11, 22)
 

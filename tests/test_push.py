@@ -112,6 +112,12 @@ def app(pconfig):
     application.pusher.flush(5)
 
 
+def touch(app, openid):
+    """The user has just written to the account (opens the 48-hour window)."""
+    with app.transaction() as tx:
+        app.touch(tx, openid)
+
+
 def pushed(app, push_id):
     app.pusher.flush(5)
     assert app.pusher.idle()
@@ -119,7 +125,7 @@ def pushed(app, push_id):
 
 
 def test_push_within_window_is_sent_and_recorded(app, fake):
-    app.touch("o-zs")
+    touch(app, "o-zs")
     push_id = app.pusher.push("o-zs", "报销通知：你的 2 笔垫付已结算 ✓", kind="settle")
     row = pushed(app, push_id)
     assert (row["status"], row["attempts"], row["error"], row["kind"]) == ("sent", 1, "", "settle")
@@ -135,8 +141,8 @@ def test_push_within_window_is_sent_and_recorded(app, fake):
 
 
 def test_token_is_fetched_once_and_shared(app, fake, pconfig):
-    app.touch("o-a")
-    app.touch("o-b")
+    touch(app, "o-a")
+    touch(app, "o-b")
     ids = [app.pusher.push("o-a", "一"), app.pusher.push("o-b", "二")]
     WeChatAPI(pconfig).send_text("o-a", "三")          # another client in the same process
     assert [pushed(app, i)["status"] for i in ids] == ["sent", "sent"]
@@ -145,7 +151,7 @@ def test_token_is_fetched_once_and_shared(app, fake, pconfig):
 
 
 def test_token_rejected_with_40001_is_refetched_and_retried_once(app, fake):
-    app.touch("o-zs")
+    touch(app, "o-zs")
     assert pushed(app, app.pusher.push("o-zs", "预热"))["status"] == "sent"
     fake.send_answers = [40001]
     row = pushed(app, app.pusher.push("o-zs", "第二条"))
@@ -157,7 +163,7 @@ def test_token_rejected_with_40001_is_refetched_and_retried_once(app, fake):
 
 
 def test_token_rejected_twice_fails_without_looping(app, fake):
-    app.touch("o-zs")
+    touch(app, "o-zs")
     fake.send_answers = [42001, 42001, 0]
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert row["status"] == "failed" and row["error"].startswith("42001")
@@ -165,7 +171,7 @@ def test_token_rejected_twice_fails_without_looping(app, fake):
 
 
 def test_45015_from_wechat_is_recorded_as_failed(app, fake):
-    app.touch("o-zs")
+    touch(app, "o-zs")
     fake.send_answers = [45015]
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert (row["status"], row["attempts"]) == ("failed", 1)
@@ -175,7 +181,7 @@ def test_45015_from_wechat_is_recorded_as_failed(app, fake):
 @pytest.mark.parametrize("last_message", [None, timedelta(hours=49)])
 def test_push_outside_48_hours_or_to_a_silent_user_is_skipped(app, fake, last_message):
     if last_message is not None:
-        app.touch("o-old")
+        touch(app, "o-old")
         with app.store.write() as db:
             db.execute("UPDATE users SET last_message_at = ? WHERE openid = 'o-old'",
                        [to_utc_text(utc_now() - last_message)])
@@ -186,7 +192,7 @@ def test_push_outside_48_hours_or_to_a_silent_user_is_skipped(app, fake, last_me
 
 def test_push_window_follows_config(app, fake):
     app.config["wechat"]["push_window_hours"] = 1
-    app.touch("o-zs")
+    touch(app, "o-zs")
     with app.store.write() as db:
         db.execute("UPDATE users SET last_message_at = ? WHERE openid = 'o-zs'",
                    [to_utc_text(utc_now() - timedelta(hours=2))])
@@ -195,7 +201,7 @@ def test_push_window_follows_config(app, fake):
 
 def test_http_error_is_retried_once_then_failed_and_token_kept_out_of_logs(app, fake, caplog):
     caplog.set_level(logging.DEBUG)
-    app.touch("o-zs")
+    touch(app, "o-zs")
     fake.send_answers = ["http500", "http500"]
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert (row["status"], row["attempts"]) == ("failed", 2)
@@ -208,7 +214,7 @@ def test_http_error_is_retried_once_then_failed_and_token_kept_out_of_logs(app, 
 
 def test_missing_app_credentials_fail_with_a_chinese_reason(app, fake):
     app.wechat_api = WeChatAPI({"wechat": {"api_base": fake.base, "app_id": "", "app_secret": ""}})
-    app.touch("o-zs")
+    touch(app, "o-zs")
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert row["status"] == "failed" and "未配置 app_id/app_secret" in row["error"]
     assert fake.calls == []
@@ -219,7 +225,7 @@ def test_missing_app_credentials_fail_with_a_chinese_reason(app, fake):
 def test_wrong_secret_fails_and_the_secret_is_not_recorded(app, fake, caplog):
     caplog.set_level(logging.DEBUG)
     app.wechat_api = WeChatAPI({"wechat": {"api_base": fake.base, "app_id": APP_ID, "app_secret": "wrong-secret"}})
-    app.touch("o-zs")
+    touch(app, "o-zs")
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert row["status"] == "failed" and row["error"].startswith("40125")
     assert "wrong-secret" not in caplog.text and "wrong-secret" not in repr(app.wechat_api)
@@ -228,14 +234,14 @@ def test_wrong_secret_fails_and_the_secret_is_not_recorded(app, fake, caplog):
 def test_unreachable_api_fails_after_two_attempts(app, fake):
     fake.shutdown()
     fake.server_close()
-    app.touch("o-zs")
+    touch(app, "o-zs")
     row = pushed(app, app.pusher.push("o-zs", "x"))
     assert (row["status"], row["attempts"]) == ("failed", 2)
     assert row["error"].startswith("-1 请求微信接口失败")
 
 
 def test_push_returns_at_once_while_sending_is_slow(app, fake):
-    app.touch("o-zs")
+    touch(app, "o-zs")
     fake.send_answers = ["slow", "slow"]
     started = time.monotonic()
     ids = [app.pusher.push("o-zs", "一"), app.pusher.push("o-zs", "二")]
@@ -266,19 +272,27 @@ def test_push_never_raises_even_when_the_database_is_gone(app, caplog):
     assert "could not record a push" in caplog.text
 
 
-def test_push_inside_a_write_transaction_is_sent_after_commit(tmp_path, pconfig):
+def test_push_inside_a_transaction_is_sent_only_after_commit_and_never_after_a_rollback(tmp_path, pconfig):
     received = []
     app = App(pconfig, sender=lambda o, t: received.append(t)).setup()
-    with app.store.write():
-        push_id = app.pusher.push("o-zs", "事务内")
+    with app.transaction() as tx:
+        push_id = tx.push("o-zs", "事务内")
         time.sleep(0.2)
+        assert received == [], "nothing is sent before the transaction commits"
     assert pushed(app, push_id)["status"] == "sent"
     assert received == ["事务内"]
+    with pytest.raises(RuntimeError):
+        with app.transaction() as tx:
+            tx.push("o-zs", "回滚")
+            raise RuntimeError("the handler failed")
+    app.pusher.flush(2)
+    assert received == ["事务内"]
+    assert app.store.one("SELECT COUNT(*) AS n FROM pushes WHERE text = '回滚'")["n"] == 0
 
 
 def test_pushes_left_pending_by_a_crashed_process_are_sent_at_the_next_start(pconfig, fake):
     crashed = App(pconfig).setup()
-    crashed.touch("o-zs")
+    touch(crashed, "o-zs")
     with crashed.store.write() as db:        # recorded, never sent: the process died in between
         db.execute("INSERT INTO pushes (openid, text, kind, created_at, status) VALUES "
                    "('o-zs', '你的注册已通过', 'register', ?, 'pending')", [to_utc_text(utc_now())])

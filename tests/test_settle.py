@@ -2,7 +2,7 @@ import random
 import threading
 
 from conftest import ADMIN, FINANCE
-from plugins.settle import reverse_settlement, settle_group
+from plugins.settle.domain import reverse_settlement, settle_group
 
 
 def test_preview_changes_nothing(app, say, member, confirmed):
@@ -101,7 +101,8 @@ def test_reversal_restores_exactly_the_batch(app, say, member, confirmed):
     say(a, "1 20 二")
     confirmed(ADMIN, "82 研发一组")
     say(a, "1 40 三")
-    reverse_settlement(app.store, 1, ADMIN)
+    with app.transaction() as tx:
+        reverse_settlement(tx, 1, ADMIN)
     statuses = [r["status"] for r in app.store.query("SELECT status FROM expenses ORDER BY id")]
     assert statuses == ["open", "settled", "open"]
 
@@ -128,10 +129,12 @@ def test_concurrent_writers_and_settlements_never_lose_or_double_count(app, memb
         for t in threads:
             t.start()
         for _ in range(3):
-            settle_group(app.store, group_id, ADMIN)
+            with app.transaction() as tx:
+                settle_group(tx, group_id, ADMIN)
         for t in threads:
             t.join()
-        settle_group(app.store, group_id, ADMIN)
+        with app.transaction() as tx:
+            settle_group(tx, group_id, ADMIN)
         batches = app.store.query("SELECT id, total_fen, record_count FROM settlements")
         settled = app.store.one("SELECT COALESCE(SUM(amount_fen), 0) AS s, COUNT(*) AS n FROM expenses WHERE status = 'settled'")
         assert settled["s"] == sum(b["total_fen"] for b in batches)
@@ -148,7 +151,7 @@ def test_concurrent_writers_and_settlements_never_lose_or_double_count(app, memb
 
 
 def test_quarter_totals_bucket_by_local_spending_date(app, say, member, confirmed):
-    from bot.ledger import quarter_totals
+    from plugins.expense.ledger import quarter_totals
     a, b = member("张三"), member("王五", "研发二组")
     today = app.now().date()
     say(a, "1 10 本季度")

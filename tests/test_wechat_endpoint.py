@@ -16,7 +16,6 @@ import requests
 from bot import VERSION
 from bot.app import App
 from bot.config import DEFAULTS
-from bot.inbound import Inbound
 from bot.plugin import Plugin, load_plugins
 from bot.timeutil import to_utc_text, utc_now
 from bot.web import health, start_background
@@ -322,13 +321,13 @@ def test_many_members_recording_at_once_over_http_lose_nothing_and_totals_add_up
 
 def test_retry_while_first_is_slow_waits_for_the_same_reply(client):
     app, calls = client.app, []
-    original = app.handle_text
+    original = app.router.reply
 
-    def slow(openid, text, msg_id=None):
+    def slow(tx, openid, text, msg_id=None):
         calls.append(msg_id)
         time.sleep(0.6)
-        return original(openid, text, msg_id)
-    app.handle_text = slow
+        return original(tx, openid, text, msg_id)
+    app.router.reply = slow
     started = time.monotonic()
     responses = _fire_concurrently(client, message_xml("o-user", "0", "3002"))
     assert calls == ["3002"]
@@ -346,12 +345,13 @@ def test_later_retry_gets_the_stored_reply_without_recomputing(client):
 
 def test_retry_still_processing_after_the_wait_answers_success_then_the_stored_reply(wconfig):
     app = App(wconfig, sender=lambda o, t: None).setup()
-    inbound = Inbound(app.store, wait_seconds=0.2)
+    inbound = app.inbound
+    inbound.wait_seconds = 0.2
     release = threading.Event()
     results = {}
 
     def first():
-        results["first"] = inbound.once("k1", "o-user", lambda: release.wait(5) and "答复")
+        results["first"] = inbound.once("k1", "o-user", lambda tx: release.wait(5) and "答复")
     thread = threading.Thread(target=first)
     thread.start()
     time.sleep(0.1)
@@ -374,11 +374,11 @@ def test_processing_row_of_a_crashed_process_is_taken_over(client):
 
 def test_handler_crash_gives_an_error_reply_and_lets_a_retry_run(client):
     app = client.app
-    original = app.handle_text
-    app.handle_text = lambda *a, **k: 1 / 0
+    original = app.router.reply
+    app.router.reply = lambda *a, **k: 1 / 0
     reply = reply_content(client.post(message_xml("o-user", "0", "3005")))["Content"]
     assert reply.startswith("出错了（编号 ")
-    app.handle_text = original
+    app.router.reply = original
     assert "可用命令" in reply_content(client.post(message_xml("o-user", "0", "3005")))["Content"]
 
 

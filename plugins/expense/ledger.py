@@ -2,6 +2,8 @@
 from the covering indexes, never the history. The first argument is any reader (a transaction, app.store, a
 report snapshot)."""
 
+from bot.money import format_fen
+
 
 def open_totals_by_group(store, group_id=None):
     """Every team (or only `group_id`), with its open (unreimbursed) total, count and highest open record id;
@@ -77,3 +79,8 @@ def open_quarter_totals(store, group_id):
             FROM expenses e WHERE e.group_id = :g AND e.status = 'open' GROUP BY quarter ORDER BY quarter""",
         {"g": group_id},
     )
+
+
+def team_line(row):
+    """One team's open total on one line, short enough for 50 teams in one reply (`4`, `82`)."""
+    return f"{row['group_name']} {format_fen(row['total_fen'])} 元 {row['count']} 笔"

@@ -1,108 +1,24 @@
-"""Settlement: the admin reimburses teams; a batch marks exactly the records it summed, in one transaction."""
+"""The settlement commands: `82` previews and settles, `83` shows history and detail and reverses."""
 
 from bot import ledger
-from bot.db import audit
 from bot.money import format_fen
 from bot.pages import rest_line
-from bot.plugin import ADMIN, FINANCE, ArgError, Plugin, Refusal
-from bot.timeutil import local_text, to_utc_text, utc_now
+from bot.plugin import ADMIN, FINANCE, ArgError, Refusal
+from bot.timeutil import local_text
+from plugins.expense import ledger as expenses
+from plugins.expense.ledger import team_line
 
-from .query import team_line
-
-plugin = Plugin("settle", "结算", "按小组报销：预览、结算、历史与撤销")
+from . import plugin
+from .domain import batch, batch_organisers, reverse_settlement, settle_all, settle_group
 
 HISTORY_LIMIT = 20
 DETAIL_LIMIT = 30
 
 
-class PlanChanged(Refusal):
-    """The open records are no longer those the admin confirmed: nothing was settled."""
-
-
-def settle_group(store, group_id, actor, msg_id=None, expected=None):
-    """Settle one team's open records; returns the batch row, or None when nothing is open.
-
-    BEGIN IMMEDIATE holds the write lock from the SELECT to the COMMIT, and the UPDATE names the summed ids,
-    so a record written meanwhile is either in this batch or still open, never marked without being counted.
-    `expected` = (count, total_fen, highest id) the admin confirmed: anything else raises PlanChanged and settles
-    nothing.
-    """
-    with store.write() as db:
-        return _settle_in(db, group_id, actor, msg_id, expected)
-
-
-def _settle_in(db, group_id, actor, msg_id, expected=None):
-    rows = db.execute("SELECT id, openid, amount_fen FROM expenses WHERE group_id = ? AND status = 'open' ORDER BY id",
-                      [group_id]).fetchall()
-    total = sum(amount for _, _, amount in rows)
-    if expected is not None and (len(rows), total, rows[-1][0] if rows else None) != tuple(expected):
-        raise PlanChanged("确认期间待报销记录有变化（有新记录或作废），没有结算。请重新发送结算命令核对。")
-    if not rows:
-        return None
-    now = to_utc_text(utc_now())
-    batch_id = db.execute(
-        """INSERT INTO settlements (group_id, created_by, created_at, record_count, total_fen, source_msg_id)
-           VALUES (?, ?, ?, ?, ?, ?)""", [group_id, actor, now, len(rows), total, msg_id]).lastrowid
-    db.conn.executemany("INSERT INTO settlement_items (settlement_id, expense_id, openid, amount_fen) VALUES (?, ?, ?, ?)",
-                        [(batch_id, expense_id, openid, amount) for expense_id, openid, amount in rows])
-    marked = db.execute(
-        """UPDATE expenses SET status = 'settled', settlement_id = ?
-           WHERE status = 'open' AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
-        [batch_id, batch_id]).rowcount
-    if marked != len(rows):
-        raise RuntimeError(f"settlement {batch_id}: summed {len(rows)} records but marked {marked}")
-    audit(db, actor, "settle", batch_id, f"group={group_id} count={len(rows)} total_fen={total}")
-    return {"id": batch_id, "group_id": group_id, "record_count": len(rows), "total_fen": total}
-
-
-def settle_all(store, actor, msg_id=None, expected=None):
-    """Every team with open records, one batch each, all in one transaction; `expected` = {group_id: (count,
-    total_fen)} as confirmed (teams missing from it must have nothing open)."""
-    with store.write() as db:
-        group_ids = [g for (g,) in db.execute("SELECT id FROM groups ORDER BY id").fetchall()]
-        return [b for b in (_settle_in(db, g, actor, msg_id, None if expected is None else expected.get(g, (0, 0, None)))
-                            for g in group_ids) if b]
-
-
-def reverse_settlement(store, batch_id, actor):
-    """Reopen exactly the batch's records; the batch stays in history marked reversed. Returns count or None."""
-    with store.write() as db:
-        changed = db.execute(
-            "UPDATE settlements SET status = 'reversed', reversed_at = ?, reversed_by = ? WHERE id = ? AND status = 'active'",
-            [to_utc_text(utc_now()), actor, batch_id]).rowcount
-        if not changed:
-            return None
-        reopened = db.execute(
-            """UPDATE expenses SET status = 'open', settlement_id = NULL
-               WHERE settlement_id = ? AND status = 'settled'
-                 AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
-            [batch_id, batch_id]).rowcount
-        audit(db, actor, "settle.reverse", batch_id, f"reopened={reopened}")
-        return reopened
-
-
-def batch(app, batch_id):
-    """A settlement with its team's name and the names (never the openids) of who settled and reversed it."""
-    row = app.store.one("SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id "
-                        "WHERE s.id = :i", {"i": batch_id})
-    if row is not None:
-        names = ledger.display_names(app.store, app.config, [row["created_by"], row["reversed_by"]])
-        row["admin_name"], row["reversed_name"] = names.get(row["created_by"], ""), names.get(row["reversed_by"], "")
-    return row
-
-
-def batch_organisers(app, batch_id):
-    rows = app.store.query(
-        """SELECT openid, SUM(amount_fen) AS total_fen, COUNT(*) AS count FROM settlement_items
-           WHERE settlement_id = :b GROUP BY openid ORDER BY total_fen DESC""", {"b": batch_id})
-    names = ledger.display_names(app.store, app.config, [r["openid"] for r in rows])
-    return [{**r, "name": names[r["openid"]]} for r in rows]
-
-
 def _notify_organisers(ctx, batches):
     for created in batches:
-        info = batch(ctx.app, created["id"])
-        for organiser in batch_organisers(ctx.app, created["id"]):
+        info = batch(ctx.db, ctx.config, created["id"])
+        for organiser in batch_organisers(ctx.db, ctx.config, created["id"]):
             ctx.push(organiser["openid"],
                      f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
                      f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
@@ -112,7 +28,7 @@ def _notify_organisers(ctx, batches):
 def _reply_for(ctx, batches):
     lines = []
     for created in batches:
-        info = batch(ctx.app, created["id"])
+        info = batch(ctx.db, ctx.config, created["id"])
         lines.append(f"已结算 {info['group_name']}：结算 #{info['id']}，{info['record_count']} 笔，"
                      f"合计 {format_fen(info['total_fen'])} 元")
     if len(batches) > 1:
@@ -138,18 +54,18 @@ def _plan_text(plan):
 def _team_detail(ctx, plan):
     """One team's open records by quarter (when they span more than one) and by organiser: what `82 组名` shows
     finance and what the admin confirms (the same data gives the same lines: the confirmation compares them)."""
-    quarters = ledger.open_quarter_totals(ctx.store, plan["group_id"])
+    quarters = expenses.open_quarter_totals(ctx.db, plan["group_id"])
     lines = []
     if len(quarters) > 1:
         lines.append("按季度：" + "，".join(f"{q['quarter']} {format_fen(q['open_fen'])}" for q in quarters))
     lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）"
-              for o in ledger.open_totals_by_member(ctx.store, plan["group_id"])]
+              for o in expenses.open_totals_by_member(ctx.db, plan["group_id"])]
     return lines
 
 
 def _preview(ctx):
     """82: the open total of every team with open records, one line each; the breakdown of one is `82 组名`."""
-    rows = [r for r in ledger.open_totals_by_group(ctx.store) if r["count"]]
+    rows = [r for r in expenses.open_totals_by_group(ctx.db) if r["count"]]
     if not rows:
         return "所有小组都没有待报销的记录。"
     lines = ["待报销预览（不会改变任何数据）：",
@@ -172,9 +88,9 @@ def _team_preview(ctx, plan):
 
 
 def _team(ctx, name):
-    group = ledger.group_by_name(ctx.store, name)
+    group = ledger.group_by_name(ctx.db, name)
     if group is None:
-        raise ArgError(f"没有名为“{name}”的小组（现有：{ledger.group_names_text(ctx.store)}）")
+        raise ArgError(f"没有名为“{name}”的小组（现有：{ledger.group_names_text(ctx.db)}）")
     return group
 
 
@@ -195,27 +111,21 @@ def settle(ctx):
     if not ctx.is_(ADMIN):
         if every_team:
             raise Refusal("只有管理员可以执行结算；发送 82 查看预览，82 组名 查看一个小组的明细。")
-        return _team_preview(ctx, ledger.open_totals_by_group(ctx.store, _team(ctx, target)["id"])[0])
-    if ctx.msg_id:
-        earlier = ctx.store.query("SELECT id, record_count, total_fen FROM settlements WHERE source_msg_id = :m ORDER BY id",
-                                  {"m": ctx.msg_id})
-        if earlier:
-            ctx.store.sync()                 # the first attempt's settlement may be in a batch still in flight
-            return _reply_for(ctx, earlier)  # the same WeChat message, already settled
+        return _team_preview(ctx, expenses.open_totals_by_group(ctx.db, _team(ctx, target)["id"])[0])
     if every_team:
-        plan = {r["group_id"]: r for r in ledger.open_totals_by_group(ctx.store) if r["count"]}
+        plan = {r["group_id"]: r for r in expenses.open_totals_by_group(ctx.db) if r["count"]}
         if not plan:
             return "所有小组都没有待报销的记录，没有生成结算。"
         ctx.confirm(_plan_text(plan.values()))
-        batches = settle_all(ctx.store, ctx.openid, ctx.msg_id,
+        batches = settle_all(ctx.db, ctx.openid,
                              expected={g: (r["count"], r["total_fen"], r["max_id"]) for g, r in plan.items()})
     else:
         group = _team(ctx, target)
-        plan = ledger.open_totals_by_group(ctx.store, group["id"])[0]
+        plan = expenses.open_totals_by_group(ctx.db, group["id"])[0]
         if not plan["count"]:
             return f"“{target}”没有待报销的记录，没有生成结算。"
         ctx.confirm("\n".join([_plan_text([plan]), *_team_detail(ctx, plan)]))
-        created = settle_group(ctx.store, group["id"], ctx.openid, ctx.msg_id,
+        created = settle_group(ctx.db, group["id"], ctx.openid,
                                expected=(plan["count"], plan["total_fen"], plan["max_id"]))
         batches = [created]
     _notify_organisers(ctx, batches)
@@ -225,17 +135,17 @@ def settle(ctx):
 def _history(ctx, group=None):
     """83 (every team) or 83 组名: how many batches and how much first, then the latest HISTORY_LIMIT of them."""
     where, params = ("WHERE s.group_id = :g", {"g": group["id"]}) if group else ("", {})
-    summary = ctx.store.one(
+    summary = ctx.db.one(
         f"""SELECT COUNT(*) AS n, COUNT(CASE WHEN s.status = 'reversed' THEN 1 END) AS reversed,
                    COALESCE(SUM(CASE WHEN s.status = 'active' THEN s.total_fen END), 0) AS total_fen
             FROM settlements s {where}""", params)
     whose = f"{group['name']} " if group else ""
     if not summary["n"]:
         return f"{whose}还没有结算记录。"
-    rows = ctx.store.query(
+    rows = ctx.db.query(
         f"""SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id {where}
             ORDER BY s.id DESC LIMIT :n""", {**params, "n": HISTORY_LIMIT})
-    names = ledger.display_names(ctx.store, ctx.config, [r["created_by"] for r in rows])
+    names = ledger.display_names(ctx.db, ctx.config, [r["created_by"] for r in rows])
     reversed_ = f"（另有 {summary['reversed']} 次已撤销）" if summary["reversed"] else ""
     lines = [f"{whose}结算记录 {summary['n']} 次，已报销合计 {format_fen(summary['total_fen'])} 元{reversed_}，"
              "最新在前："]
@@ -261,12 +171,12 @@ def history(ctx):
     """
     if not ctx.args:
         return _history(ctx)
-    number, group = ledger.number_or_team(ctx.store, ctx.args)
+    number, group = ledger.number_or_team(ctx.db, ctx.args)
     if group is not None:
         return _history(ctx, group)
     if number is None:
         raise ArgError("结算号必须是数字（查看一个小组的结算记录请写组名）")
-    info = batch(ctx.app, number)
+    info = batch(ctx.db, ctx.config, number)
     if info is None:
         raise Refusal(f"没有结算 #{number}。发送 83 查看结算记录。")
     if len(ctx.args) > 1:
@@ -279,10 +189,10 @@ def history(ctx):
         ctx.confirm(f"将撤销结算 #{info['id']}（{info['group_name']}，{info['record_count']} 笔，"
                     f"{format_fen(info['total_fen'])} 元，{info['admin_name']} 于 {local_text(info['created_at'], ctx.tz)} 结算）："
                     "这些记录恢复为未报销，并通知垫付人。")
-        reopened = reverse_settlement(ctx.store, info["id"], ctx.openid)
+        reopened = reverse_settlement(ctx.db, info["id"], ctx.openid)
         if reopened is None:
             return f"结算 #{info['id']} 已经撤销过了。"
-        for organiser in batch_organisers(ctx.app, info["id"]):
+        for organiser in batch_organisers(ctx.db, ctx.config, info["id"]):
             ctx.push(organiser["openid"], f"结算 #{info['id']} 已撤销，你的 {organiser['count']} 笔记录"
                                           f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
         return f"已撤销结算 #{info['id']}（{info['group_name']}）：{reopened} 笔记录恢复为未报销。"
@@ -291,8 +201,8 @@ def history(ctx):
     if info["status"] == "reversed":
         lines.append(f"【已撤销】{info['reversed_name']}，{local_text(info['reversed_at'], ctx.tz)}")
     lines.append("按垫付人：")
-    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）" for o in batch_organisers(ctx.app, info["id"])]
-    records = ctx.store.query(
+    lines += [f"  {o['name']}：{format_fen(o['total_fen'])} 元（{o['count']} 笔）" for o in batch_organisers(ctx.db, ctx.config, info["id"])]
+    records = ctx.db.query(
         """SELECT e.id, e.spent_on, i.amount_fen, e.note FROM settlement_items i JOIN expenses e ON e.id = i.expense_id
            WHERE i.settlement_id = :b ORDER BY e.id LIMIT :n""", {"b": info["id"], "n": DETAIL_LIMIT})
     lines.append("记录：")

@@ -1,0 +1,90 @@
+"""Settling and reversing, as functions of a transaction: the one copy of these rules, used by `82`/`83` and by
+anything else that settles (the web console). A batch marks exactly the records it summed."""
+
+from bot import ledger
+from bot.db import audit
+from bot.plugin import Refusal
+from bot.timeutil import to_utc_text, utc_now
+
+
+class PlanChanged(Refusal):
+    """The open records are no longer those the admin confirmed: nothing was settled."""
+
+
+def settle_group(db, group_id, actor, expected=None):
+    """Settle one team's open records; returns the batch row, or None when nothing is open.
+
+    BEGIN IMMEDIATE holds the write lock from the SELECT to the COMMIT, and the UPDATE names the summed ids,
+    so a record written meanwhile is either in this batch or still open, never marked without being counted.
+    `expected` = (count, total_fen, highest id) the admin confirmed: anything else raises PlanChanged and settles
+    nothing.
+    """
+    return _settle_in(db, group_id, actor, expected)
+
+
+def _settle_in(db, group_id, actor, expected=None):
+    rows = db.execute("SELECT id, openid, amount_fen FROM expenses WHERE group_id = ? AND status = 'open' ORDER BY id",
+                      [group_id]).fetchall()
+    total = sum(amount for _, _, amount in rows)
+    if expected is not None and (len(rows), total, rows[-1][0] if rows else None) != tuple(expected):
+        raise PlanChanged("确认期间待报销记录有变化（有新记录或作废），没有结算。请重新发送结算命令核对。")
+    if not rows:
+        return None
+    now = to_utc_text(utc_now())
+    batch_id = db.execute(
+        """INSERT INTO settlements (group_id, created_by, created_at, record_count, total_fen)
+           VALUES (?, ?, ?, ?, ?)""", [group_id, actor, now, len(rows), total]).lastrowid
+    db.executemany("INSERT INTO settlement_items (settlement_id, expense_id, openid, amount_fen) VALUES (?, ?, ?, ?)",
+                        [(batch_id, expense_id, openid, amount) for expense_id, openid, amount in rows])
+    marked = db.execute(
+        """UPDATE expenses SET status = 'settled', settlement_id = ?
+           WHERE status = 'open' AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
+        [batch_id, batch_id]).rowcount
+    if marked != len(rows):
+        raise RuntimeError(f"settlement {batch_id}: summed {len(rows)} records but marked {marked}")
+    audit(db, actor, "settle", batch_id, f"group={group_id} count={len(rows)} total_fen={total}")
+    return {"id": batch_id, "group_id": group_id, "record_count": len(rows), "total_fen": total}
+
+
+def settle_all(db, actor, expected=None):
+    """Every team with open records, one batch each, all in transaction `db`; `expected` = {group_id: (count,
+    total_fen, highest id)} as confirmed (teams missing from it must have nothing open)."""
+    group_ids = [g for (g,) in db.execute("SELECT id FROM groups ORDER BY id").fetchall()]
+    return [b for b in (_settle_in(db, g, actor, None if expected is None else expected.get(g, (0, 0, None)))
+                        for g in group_ids) if b]
+
+
+def reverse_settlement(db, batch_id, actor):
+    """Reopen exactly the batch's records (in transaction `db`); the batch stays in history marked reversed.
+    Returns how many records were reopened, or None if it was not active."""
+    changed = db.execute(
+        "UPDATE settlements SET status = 'reversed', reversed_at = ?, reversed_by = ? WHERE id = ? AND status = 'active'",
+        [to_utc_text(utc_now()), actor, batch_id]).rowcount
+    if not changed:
+        return None
+    reopened = db.execute(
+        """UPDATE expenses SET status = 'open', settlement_id = NULL
+           WHERE settlement_id = ? AND status = 'settled'
+             AND id IN (SELECT expense_id FROM settlement_items WHERE settlement_id = ?)""",
+        [batch_id, batch_id]).rowcount
+    audit(db, actor, "settle.reverse", batch_id, f"reopened={reopened}")
+    return reopened
+
+
+def batch(db, config, batch_id):
+    """A settlement with its team's name and the names (never the openids) of who settled and reversed it."""
+    row = db.one("SELECT s.*, g.name AS group_name FROM settlements s JOIN groups g ON g.id = s.group_id "
+                        "WHERE s.id = :i", {"i": batch_id})
+    if row is not None:
+        names = ledger.display_names(db, config, [row["created_by"], row["reversed_by"]])
+        row["admin_name"], row["reversed_name"] = names.get(row["created_by"], ""), names.get(row["reversed_by"], "")
+    return row
+
+
+def batch_organisers(db, config, batch_id):
+    """Who paid for the records of a batch: openid, name, total and count, largest first."""
+    rows = db.query(
+        """SELECT openid, SUM(amount_fen) AS total_fen, COUNT(*) AS count FROM settlement_items
+           WHERE settlement_id = :b GROUP BY openid ORDER BY total_fen DESC""", {"b": batch_id})
+    names = ledger.display_names(db, config, [r["openid"] for r in rows])
+    return [{**r, "name": names[r["openid"]]} for r in rows]
