@@ -15,11 +15,6 @@ def number_or_team(store, args):
     return None, group_by_name(store, args[0]) if len(args) == 1 else None
 
 
-def group_names_text(store):
-    """Every team's name for a reply that names an unknown team ('研发一组、研发二组'), or what to do without any."""
-    return "、".join(g["name"] for g in all_groups(store)) or "还没有小组，请联系管理员创建（87 组名）"
-
-
 def all_groups(store):
     return store.query("SELECT * FROM groups ORDER BY id")
 

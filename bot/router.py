@@ -60,7 +60,7 @@ class Router:
         if pending is None:
             if why == "expired":
                 return "待确认的操作已超过 10 分钟，没有执行。请重新发送原命令。"
-            return "没有待确认的操作。需要确认的命令（如 82 全部）会先说明将做什么，再回复“确认”执行。"
+            return "没有待确认的操作。需要确认的命令会先说明将做什么，再回复“确认”执行。"
         reply, asked_again = self._route(tx, openid, pending["command_text"], msg_id, confirmed=pending["prompt"])
         if asked_again:
             return "情况有变，请重新确认：\n" + reply

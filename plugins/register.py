@@ -41,6 +41,11 @@ def team_name_problem(name):
     return None
 
 
+def group_names_text(db):
+    """Every team's name for a reply that names an unknown team ('研发一组、研发二组'), or how to get one (`87`)."""
+    return "、".join(g["name"] for g in ledger.all_groups(db)) or "还没有小组，请联系管理员创建（87 组名）"
+
+
 def _parses_as_amount(text):
     try:
         parse_amount(text, max_fen=10 ** 14)
@@ -115,7 +120,7 @@ def register(ctx):
         raise ArgError(f"姓名最多 {MAX_NAME} 个字")
     group = ledger.group_by_name(ctx.db, group_name)
     if group is None:
-        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{ledger.group_names_text(ctx.db)}")
+        raise Refusal(f"没有名为“{group_name}”的小组。现有小组：{group_names_text(ctx.db)}")
     user = ctx.user or {}
     if user.get("status") == "member" and user.get("group_id") == group["id"] and user.get("name") == name:
         return f"你已经是“{group_name}”的组员（{name}），无需重复注册。"

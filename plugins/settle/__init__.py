@@ -5,6 +5,6 @@ the expense plugin."""
 
 from bot.plugin import Plugin
 
-plugin = Plugin("settle", "结算", "按小组报销：预览、结算、历史与撤销", requires=("expense",))
+plugin = Plugin("settle", "结算", "按小组报销：预览、结算、历史与撤销", requires=("expense", "register"))
 
 from . import commands, schema  # noqa: E402,F401  (they declare the commands and migrations on `plugin`)

@@ -7,6 +7,7 @@ from bot.plugin import ADMIN, FINANCE, ArgError, Refusal
 from bot.timeutil import local_text
 from plugins.expense import ledger as expenses
 from plugins.expense.ledger import team_line
+from plugins.register import group_names_text
 
 from . import plugin
 from .domain import batch, batch_organisers, reverse_settlement, settle_all, settle_group
@@ -90,7 +91,7 @@ def _team_preview(ctx, plan):
 def _team(ctx, name):
     group = ledger.group_by_name(ctx.db, name)
     if group is None:
-        raise ArgError(f"没有名为“{name}”的小组（现有：{ledger.group_names_text(ctx.db)}）")
+        raise ArgError(f"没有名为“{name}”的小组（现有：{group_names_text(ctx.db)}）")
     return group
 
 
