@@ -1,5 +1,6 @@
 """Payments end to end: a WeChat Pay v3 server on loopback (keys made here, crypto from `cryptography`, not from
-bot.wechatpay), the real bot server over HTTP, notifies, reconciliation, the static provider and the exports."""
+plugins.pay.wechatpay), the real bot server over HTTP, notifies, reconciliation, the static provider and the
+report sheet."""
 
 import base64
 import hashlib
@@ -23,7 +24,7 @@ from bot import web
 from bot.scheduler import make_scheduler
 from bot.timeutil import to_utc_text, utc_now
 from conftest import ADMIN, FINANCE
-from plugins import pay as pay_plugin
+from plugins.pay import commands, jobs, orders
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
@@ -70,6 +71,7 @@ class FakeWeChatPay:
         self.orders = {}             # out_trade_no -> {"body", "trade_state", "transaction_id", "paid_total"}
         self.calls = []              # (method, path)
         self.auth_failures = []
+        self.on_order = None         # called with the out_trade_no while an order is being placed, before the answer
         self.lock = threading.Lock()
         fake = self
 
@@ -139,6 +141,8 @@ class FakeWeChatPay:
                 return self._answer(request, 400, {"code": "PARAM_ERROR", "message": ",".join(problems)})
             with self.lock:
                 self.orders[no] = {"body": order, "trade_state": "NOTPAY", "transaction_id": None, "paid_total": None}
+            if self.on_order:
+                self.on_order(no)
             if path.endswith("jsapi"):
                 return self._answer(request, 200, {"prepay_id": "wx" + secrets.token_hex(15)})
             return self._answer(request, 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_hex(6)}"})
@@ -324,6 +328,17 @@ def test_wechat_retry_of_the_same_message_creates_one_order(v3, fake, say, membe
     assert len(v3.store.query("SELECT * FROM payments")) == 1 and len(fake.orders) == 1
 
 
+def test_order_is_placed_with_wechat_outside_the_message_transaction(v3, fake, say, member):
+    """The HTTP call to WeChat holds no lock: while WeChat is answering, another member's message is written
+    (inside the first message's transaction it would wait for the lock past the call's timeout)."""
+    zhang, wang = member("张三"), member("王五")
+    during = []
+    fake.on_order = lambda no: during.append(say(wang, "1 10 奶茶"))
+    reply = say(zhang, "5 12.5 奶茶")
+    assert during and during[0].startswith("已记录")
+    assert latest(v3, zhang)["prepay_id"] and token_from(reply) == latest(v3, zhang)["token"]
+
+
 def test_native_mode_page_draws_the_code_url_as_qr(v3, config, fake, say, member, server):
     config["plugins"]["pay"]["mode"] = "native"
     reply = say(member("张三"), "5 30 水果")
@@ -399,7 +414,7 @@ def test_notify_with_wrong_amount_marks_order_abnormal_and_alerts_admins(v3, fak
     v3.pusher.flush(5)
     assert [t for o, t in sent if o == ADMIN and order["out_trade_no"] in t and "付款异常" in t]
     assert not [t for o, t in sent if o == zhang and "已收到你的付款" in t]
-    assert dict(pay_plugin.report_summary(v3))["付款已支付"] == 0
+    assert paid_fen(v3) == 0
     assert audit_actions(v3, order["out_trade_no"]) == ["pay.create", "pay.abnormal"]
 
 
@@ -413,10 +428,15 @@ def test_replayed_notify_answers_success_and_pays_once(v3, fake, keys, server, o
     assert audit_actions(v3, order["out_trade_no"]) == ["pay.create", "pay.paid"]
 
 
+def paid_fen(app):
+    """The total of 已支付 payments, as 88 counts it."""
+    return {status: fen for status, _, fen in commands.status_totals(app.store)}["paid"]
+
+
 def _age(app, order, minutes):
     """Pretend the order was created `minutes` ago (the reconciler only looks at orders a few minutes old)."""
-    with app.store.write() as db:
-        db.execute("UPDATE payments SET created_at = ? WHERE id = ?",
+    with app.transaction() as tx:
+        tx.execute("UPDATE payments SET created_at = ? WHERE id = ?",
                    [to_utc_text(utc_now() - timedelta(minutes=minutes)), order["id"]])
 
 
@@ -437,7 +457,7 @@ def test_notify_and_query_racing_each_other_pay_each_order_once(v3, fake, keys, 
 
     def reconcile():
         barrier.wait()
-        results["reconcile"] = pay_plugin.reconcile(v3)
+        results["reconcile"] = jobs.reconcile(v3)
 
     threads = [threading.Thread(target=notify_all), threading.Thread(target=reconcile)]
     for thread in threads:
@@ -456,19 +476,19 @@ def test_notify_and_query_racing_each_other_pay_each_order_once(v3, fake, keys, 
 def test_reconciliation_pays_an_order_whose_notify_never_came(v3, fake, ordered, sent):
     zhang, order = ordered
     fake.pay(order["out_trade_no"])
-    assert pay_plugin.reconcile(v3) == {}          # too young: the notify gets a head start
+    assert jobs.reconcile(v3) == {}          # too young: the notify gets a head start
     _age(v3, order, 3)
-    assert pay_plugin.reconcile(v3) == {"paid": 1}
+    assert jobs.reconcile(v3) == {"paid": 1}
     assert latest(v3, zhang)["status"] == "paid"
-    assert pay_plugin.reconcile(v3) == {}           # nothing pending any more
+    assert jobs.reconcile(v3) == {}           # nothing pending any more
 
 
 def test_reconciliation_closes_orders_past_expiry_at_wechat_and_here(v3, fake, ordered, say):
     zhang, order = ordered
     _age(v3, order, 10)
-    assert pay_plugin.reconcile(v3) == {"not_paid": 1}   # not expired yet: left alone
+    assert jobs.reconcile(v3) == {"not_paid": 1}   # not expired yet: left alone
     assert fake.orders[order["out_trade_no"]]["trade_state"] == "NOTPAY"
-    assert pay_plugin.reconcile(v3, now=utc_now() + timedelta(minutes=31)) == {"closed": 1}
+    assert jobs.reconcile(v3, now=utc_now() + timedelta(minutes=31)) == {"closed": 1}
     assert ("POST", f"/v3/pay/transactions/out-trade-no/{order['out_trade_no']}/close") in fake.calls
     assert fake.orders[order["out_trade_no"]]["trade_state"] == "CLOSED"
     assert "已关闭" in say(zhang, "5")
@@ -486,16 +506,46 @@ def test_expired_order_paid_just_before_close_is_paid_not_closed(v3, fake, order
         fake.pay(no)
         return answer
     fake.transaction = paid_after_query
-    assert pay_plugin.reconcile(v3, now=utc_now() + timedelta(minutes=31)) == {"paid": 1}
+    assert jobs.reconcile(v3, now=utc_now() + timedelta(minutes=31)) == {"paid": 1}
     assert latest(v3, zhang)["status"] == "paid"
 
 
-def test_answer_signed_with_an_unknown_key_is_not_trusted(v3, fake, keys, say, member):
+def test_answer_signed_with_an_unknown_key_is_not_trusted(v3, fake, keys, say, member, sent, server):
+    """The order is placed with WeChat after the message's transaction commits, so the reply (saved for WeChat's
+    retries before that) is the link; when placing fails the order is closed and the payer told in a push."""
     fake.signing_key = keys["intruder"]
-    reply = say(member("张三"), "5 12.5")
-    assert "没有成功" in reply and "/pay/" not in reply
+    zhang = member("张三")
+    reply = say(zhang, "5 12.5")
     row = latest(v3, "o-张三")
-    assert row["status"] == "closed" and row["prepay_id"] is None
+    assert row["status"] == "closed" and row["status_reason"] == "下单失败" and row["prepay_id"] is None
+    assert audit_actions(v3, row["out_trade_no"]) == ["pay.create", "pay.close"]
+    v3.pusher.flush(5)
+    assert [t for o, t in sent if o == zhang and "下单" in t] == [orders.ORDER_FAILED]
+    assert "已关闭" in requests.get(f"{server}/pay/{token_from(reply)}", timeout=10).text
+    assert "已关闭" in say(zhang, "5")
+
+
+def test_pay_page_places_an_order_its_message_did_not(v3, fake, keys, say, member, server, sent, monkeypatch):
+    """If the server stopped between the `5`'s commit and placing its order, the pay page places it (or says it
+    failed, the order closed)."""
+    monkeypatch.setattr(commands, "place_order", lambda *args, **kwargs: None)
+    zhang = member("张三")
+    first, second = token_from(say(zhang, "5 12.5 奶茶")), token_from(say(zhang, "5 8 咖啡"))
+    assert fake.orders == {} and v3.store.query("SELECT prepay_id FROM payments") == [{"prepay_id": None}] * 2
+    page = requests.get(f"{server}/pay/{first}", timeout=10).text
+    row = payment_by_token(v3, first)
+    assert row["prepay_id"] and f"prepay_id={row['prepay_id']}" in page and row["out_trade_no"] in fake.orders
+    assert "getBrandWCPayRequest" in page
+    fake.signing_key = keys["intruder"]
+    page = requests.get(f"{server}/pay/{second}", timeout=10).text
+    assert orders.ORDER_FAILED in page and "已关闭" in page
+    assert payment_by_token(v3, second)["status"] == "closed"
+    v3.pusher.flush(5)
+    assert not [t for o, t in sent if o == zhang and "下单" in t]        # the page said it; no push
+
+
+def payment_by_token(app, token):
+    return app.store.one("SELECT * FROM payments WHERE token = :t", {"t": token})
 
 
 def test_admin_overview_lists_everyone_with_totals_per_status(v3, fake, keys, say, member, server):
@@ -515,40 +565,41 @@ def test_report_sheet_has_fen_and_local_datetimes(v3, fake, keys, say, member, s
     say(zhang, "5 12.5 奶茶")
     order = latest(v3, zhang)
     post_notify(server, *notify_request(keys, fake.pay(order["out_trade_no"])))
-    [sheet] = [s for s in (f(v3, datetime.now(v3.tz).date()) for f in v3.provided("report_sheet"))
-               if s["title"] == "付款记录"]
-    assert sheet["title"] == "付款记录" and sheet["money_columns"] == [3]
-    assert sheet["header"] == ["订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号",
-                               "确认人"]
+    [declared] = [s for s in v3.report_sheets() if s.title == "付款记录"]
+    assert declared.order == 10 and declared.plugin.name == "pay"
+    assert declared.header == ("订单号", "组员", "小组", "金额", "说明", "状态", "创建时间", "支付时间", "微信支付单号",
+                               "确认人")
+    with v3.read_transaction() as reader:            # any reader with .query/.one/.app, as the report's snapshot
+        sheet = declared.function(reader, datetime.now(v3.tz).date())
+    assert "title" not in sheet and "header" not in sheet and sheet["money_columns"] == [3]
     [row] = list(sheet["rows"])
+    assert len(row) == len(declared.header)
     assert row[:6] == [order["out_trade_no"], "张三", "研发一组", 1250, "奶茶", "已支付"]
     assert all(isinstance(row[i], datetime) and row[i].tzinfo is None for i in sheet["datetime_columns"])
     assert abs(row[6] - datetime.now(v3.tz).replace(tzinfo=None)) < timedelta(minutes=5)
     assert row[8] == fake.orders[order["out_trade_no"]]["transaction_id"]
     assert row[9] == "微信支付"        # confirmed by WeChat Pay's notify, not by a person
-    assert dict(*[f(v3) for f in v3.provided("report_summary")])["付款已支付"] == 1250
-    tomorrow = datetime.now(v3.tz).date() + timedelta(days=1)
-    assert list(pay_plugin.report_sheet(v3, start=tomorrow)["rows"]) == []
+    assert paid_fen(v3) == 1250
 
 
 def test_reconciliation_job_is_scheduled_on_start(v3, config):
     config["plugins"]["pay"]["reconcile_interval_minutes"] = 7
     v3.scheduler = make_scheduler(v3)
-    pay_plugin.schedule_reconciliation(v3)
+    jobs.schedule_reconciliation(v3)
     job = v3.scheduler.get_job("pay.reconcile")
     assert job.trigger.interval == timedelta(minutes=7)
 
 
 def test_config_check_names_missing_and_bad_keys(v3, config, monkeypatch):
-    assert pay_plugin.check_pay_config(config) == []
+    assert orders.check_pay_config(config) == []
     monkeypatch.setenv("WECHATPAY_APIV3_KEY", "short")
-    assert any("WECHATPAY_APIV3_KEY" in p for p in pay_plugin.check_pay_config(config))
+    assert any("WECHATPAY_APIV3_KEY" in p for p in orders.check_pay_config(config))
     config["plugins"]["pay"].pop("merchant_private_key_path")
     config["plugins"]["pay"]["notify_url"] = "http://tea.example.com/pay/notify?x=1"
-    problems = pay_plugin.check_pay_config(config)
+    problems = orders.check_pay_config(config)
     assert any("merchant_private_key_path" in p for p in problems) and any("notify_url" in p for p in problems)
     config["plugins"]["pay"]["provider"] = "alipay"
-    assert "provider" in pay_plugin.check_pay_config(config)[0]
+    assert "provider" in orders.check_pay_config(config)[0]
 
 
 def test_long_chinese_note_is_cut_to_127_bytes_of_description_and_pending_order_lists_its_link(v3, fake, say, member):

@@ -1,8 +1,9 @@
 """WeChat Pay API v3 client: request signing, response and notify verification, AEAD_AES_256_GCM decryption.
 
-Generic (no teabot logic): keys come in as PEM text, time and nonces can be passed in so the published test
-vectors reproduce exactly. Every answer from WeChat is verified with the platform key it names before any of
-its content is returned; an unverifiable 2xx answer is an error, never data.
+The pay plugin's own (it was bot/wechatpay.py), and generic (no teabot logic): keys come in as PEM text, time
+and nonces can be passed in so the published test vectors reproduce exactly. Every answer from WeChat is
+verified with the platform key it names before any of its content is returned; an unverifiable 2xx answer is
+an error, never data.
 """
 
 import base64
@@ -17,7 +18,7 @@ from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
 
-from .timeutil import unix_seconds
+from bot.timeutil import unix_seconds
 
 DEFAULT_API_BASE = "https://api.mch.weixin.qq.com"
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
@@ -77,9 +78,6 @@ class PlatformKeys:
     def __len__(self):
         return len(self._keys)
 
-    def serials(self):
-        return sorted(self._keys)
-
 
 # --- signatures ---------------------------------------------------------------------------------------------
 
@@ -122,20 +120,6 @@ def authorization(mchid, serial_no, private_key, method, path_and_query, body=""
     signature = rsa_sign(private_key, request_message(method, path_and_query, timestamp, nonce, body))
     return (f'{AUTH_SCHEMA} mchid="{mchid}",nonce_str="{nonce}",timestamp="{timestamp}",'
             f'serial_no="{serial_no}",signature="{signature}"')
-
-
-def parse_authorization(header):
-    """'WECHATPAY2-SHA256-RSA2048 k="v",...' -> dict (for servers and tests); {} when malformed."""
-    schema, _, rest = (header or "").partition(" ")
-    if schema != AUTH_SCHEMA:
-        return {}
-    fields = {}
-    for part in rest.split(","):
-        key, sep, value = part.strip().partition("=")
-        if not sep or len(value) < 2 or value[0] != '"' or value[-1] != '"':
-            return {}
-        fields[key] = value[1:-1]
-    return fields
 
 
 def jsapi_pay_params(appid, prepay_id, private_key, timestamp=None, nonce=None):
@@ -193,15 +177,6 @@ def aead_decrypt(key, nonce, associated_data, ciphertext_b64):
     except ValueError:
         raise SignatureError("resource does not decrypt (wrong APIv3 key or tampered)", status=400,
                              code="DECRYPT_FAILED") from None
-
-
-def aead_encrypt(key, nonce, associated_data, plaintext):
-    """The inverse of aead_decrypt (for test servers and fixtures)."""
-    cipher = AES.new(_bytes(key), AES.MODE_GCM, nonce=_bytes(nonce))
-    if associated_data:
-        cipher.update(_bytes(associated_data))
-    data, tag = cipher.encrypt_and_digest(_bytes(plaintext))
-    return base64.b64encode(data + tag).decode()
 
 
 def decrypt_resource(apiv3_key, resource):
