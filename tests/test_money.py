@@ -49,5 +49,5 @@ def test_anything_meant_as_an_amount_goes_to_the_grammar(text):
 
 def test_the_expense_and_the_pay_command_share_the_grammar():
     import plugins.expense.commands
-    import plugins.pay
-    assert plugins.expense.commands.parse_amount is parse_amount and plugins.pay.parse_amount is parse_amount
+    import plugins.pay.commands
+    assert plugins.expense.commands.parse_amount is parse_amount and plugins.pay.commands.parse_amount is parse_amount
