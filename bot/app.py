@@ -6,6 +6,7 @@ Nothing here starts a thread or a server: `run_bot.py` decides what runs, so tes
 import logging
 import secrets
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,6 +47,7 @@ class App:
         config["_extra_roles"] = self.extra_roles      # the same dict, for code that only sees the config
         self.scheduler = None          # set by `serve`
         self._touched = {}             # openid -> time.monotonic() of its last_message_at, see touch()
+        self._current = threading.local()
 
     # --- start-up -------------------------------------------------------------------------------------------
 
@@ -74,8 +76,16 @@ class App:
         raises. `wait_seconds`: how long to wait for another process's write lock (bot.db.Store.write)."""
         with self.store.write(wait_seconds) as database:
             tx = Transaction(self, database)
-            yield tx
+            self._current.tx = tx
+            try:
+                yield tx
+            finally:
+                self._current.tx = None
         tx.committed()
+
+    def current_transaction(self):
+        """This thread's open unit of work, or None: for code that may be called inside one or not (a push)."""
+        return getattr(self._current, "tx", None)
 
     @contextmanager
     def read_transaction(self):
@@ -84,9 +94,11 @@ class App:
         conn = self.store.db.conn
         conn.execute("PRAGMA query_only = ON")
         conn.execute("BEGIN")
+        self._current.tx = Transaction(self, self.store.db, writable=False)
         try:
-            yield Transaction(self, self.store.db, writable=False)
+            yield self._current.tx
         finally:
+            self._current.tx = None
             conn.execute("ROLLBACK")
             conn.execute("PRAGMA query_only = OFF")
 

@@ -35,9 +35,12 @@ class Pusher:
     # --- the caller's side ------------------------------------------------------------------------------------
 
     def push(self, openid, text, kind=""):
-        """Record and queue a message in a transaction of its own, for code that has none (a background thread);
-        code in a transaction uses tx.push / ctx.push, sent when that commits. Returns the first push id (None if
-        recording failed). Never raises."""
+        """Record and queue a message: in this thread's open unit of work if there is one (sent when it commits,
+        as tx.push / ctx.push), else in a transaction of its own. Returns the first push id (None if recording
+        failed). Never raises."""
+        current = self.app.current_transaction()
+        if current is not None:
+            return current.push(openid, text, kind)
         try:
             with self.app.transaction() as tx:
                 return tx.push(openid, text, kind)
