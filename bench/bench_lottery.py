@@ -23,7 +23,10 @@ sys.path.insert(0, ROOT)
 from bot.app import App  # noqa: E402
 from bot.config import DEFAULTS  # noqa: E402
 from bot.timeutil import to_utc_text, utc_now  # noqa: E402
-from plugins import lottery as L  # noqa: E402
+from plugins.lottery.commands import create_lottery  # noqa: E402
+from plugins.lottery.jobs import draw_now  # noqa: E402
+from plugins.lottery.lotteries import participants, winners  # noqa: E402
+from plugins.lottery.verify import verify  # noqa: E402
 
 
 def main():
@@ -37,12 +40,13 @@ def main():
     delivered = []
     app = App(config, sender=lambda openid, text: delivered.append(openid)).setup()
     openids = [f"o-{i:05d}" for i in range(args.members)]
-    with app.store.write() as db:
+    with app.transaction() as tx:
         for i, openid in enumerate(openids):
-            db.execute("INSERT INTO users (openid, name, group_id, status, created_at) VALUES (?, ?, 1, 'member', ?)",
+            tx.execute("INSERT INTO users (openid, name, group_id, status, created_at) VALUES (?, ?, 1, 'member', ?)",
                        [openid, f"成员{i}", to_utc_text(utc_now())])
-    lottery_id = L.create_lottery(app.store, "压测", utc_now() + timedelta(days=1), [("一等奖", 10), ("奶茶券", 990)],
-                                  None, "o-admin")
+    with app.transaction() as tx:
+        lottery_id = create_lottery(tx, "压测", utc_now() + timedelta(days=1), [("一等奖", 10), ("奶茶券", 990)],
+                                    None, "o-admin")
 
     started = time.perf_counter()
     chunks = [openids[i::args.threads] for i in range(args.threads)]
@@ -52,10 +56,10 @@ def main():
     for thread in threads:
         thread.join()
     joined = time.perf_counter() - started
-    count = len(L.participants(app.store.db, lottery_id))
+    count = len(participants(app.store, lottery_id))
 
     started = time.perf_counter()
-    L.draw_lottery(app, lottery_id, "o-admin")
+    draw_now(app, lottery_id, "o-admin")
     drawn = time.perf_counter() - started
     started = time.perf_counter()
     app.pusher.flush(120)
@@ -64,12 +68,12 @@ def main():
     reply = app.handle_text("o-admin", f"85 {lottery_id} 开奖")
     replied = time.perf_counter() - started
     started = time.perf_counter()
-    ok = L.verify(app.store, lottery_id, out=lambda _: None)
+    ok = verify(app.store, lottery_id, out=lambda _: None)
     verified = time.perf_counter() - started
 
     print(f"members joined: {count} in {joined:.2f}s from {args.threads} threads ({count / joined:.0f}/s)")
     recorded = app.store.one("SELECT COUNT(*) AS n FROM pushes WHERE kind = 'lottery'")["n"]
-    print(f"draw of {len(L.winners(app.store, lottery_id))} prizes + recording {recorded} result pushes: {drawn:.2f}s")
+    print(f"draw of {len(winners(app.store, lottery_id))} prizes + recording {recorded} result pushes: {drawn:.2f}s")
     print(f"push worker drained {len(delivered)} pushes in a further {pushed:.2f}s")
     print(f"'85 编号 开奖' on the drawn lottery: {replied * 1000:.0f} ms, reply {len(reply.encode())} bytes")
     print(f"lottery-verify: {'OK' if ok else 'FAILED'} in {verified:.2f}s")
