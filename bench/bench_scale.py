@@ -67,7 +67,7 @@ def seed(conn, rows, now=None, teams=TEAMS, members=MEMBERS):
     """Fill a migrated teabot database whose `groups` hold the teams: members, `rows` expenses over three years
     (settled in 10 batches per team, the last ~55 days ago, so ~5 % stay open; 1 % void), settlements with their
     items, payments, lotteries and registrations, in one transaction. Returns facts the bench needs."""
-    from plugins._lottery_draw import commitment, new_seed
+    from plugins.lottery.draw import commitment, new_seed
     rng = random.Random(12)
     tz = ZoneInfo(TZ)
     now = now or datetime.now(tz)
