@@ -44,7 +44,7 @@ def one(rows):
     sys.path.insert(0, ROOT)
     from bot.app import App
     from bot.config import DEFAULTS
-    from plugins import export
+    from plugins.export.jobs import run_report
 
     folder = tempfile.mkdtemp(prefix="teabot-bench-")
     config = copy.deepcopy(DEFAULTS)
@@ -54,7 +54,7 @@ def one(rows):
     seed_ledger(app.store.db.conn, rows)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    row = export.run_report(app)
+    row = run_report(app)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert row["state"] == "done" and row["rows"] == rows

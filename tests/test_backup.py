@@ -12,8 +12,9 @@ import pytest
 from bot.db import hold_server_lock, server_running
 from conftest import ADMIN
 from cos_server import S3Server, cos_config, create_bucket
-from plugins import export
-from plugins._backup import RestoreError, restore
+from bot.cos import Cos
+from plugins.export import cli, jobs
+from plugins.export.backup import RestoreError, restore
 
 TABLES = ("groups", "users", "expenses", "settlements", "settlement_items")
 
@@ -44,7 +45,7 @@ def test_backup_then_restore_gives_back_identical_data_and_keeps_the_old_file(da
     app = data
     database = app.config["database"]
     before = dump(database)
-    row = export.run_backup(app)
+    row = jobs.run_backup(app)
     assert row["state"] == "done" and row["upload_state"] == "disabled" and row["path"].endswith(".db.gz")
     with gzip.open(row["path"]) as handle:
         assert handle.read(16) == b"SQLite format 3\x00"
@@ -61,7 +62,7 @@ def test_backup_then_restore_gives_back_identical_data_and_keeps_the_old_file(da
 def test_two_restores_in_the_same_second_keep_both_old_files(data, say):
     app = data
     database = app.config["database"]
-    row = export.run_backup(app)
+    row = jobs.run_backup(app)
     say("o-张三", "1 5 后来记的")
     app.store.close()
     at = datetime(2026, 12, 1, 2, 30)
@@ -75,7 +76,7 @@ def test_two_restores_in_the_same_second_keep_both_old_files(data, say):
 def test_restore_is_refused_while_another_program_has_the_database_open(data, say):
     app = data
     database = app.config["database"]
-    row = export.run_backup(app)
+    row = jobs.run_backup(app)
     say("o-张三", "1 5 后来记的")
     before = dump(database)
     app.store.close()
@@ -116,7 +117,7 @@ def test_backup_is_consistent_while_writers_keep_writing(data, say):
     writer = threading.Thread(target=write)
     writer.start()
     try:
-        row = export.run_backup(app)
+        row = jobs.run_backup(app)
     finally:
         stop.set()
         writer.join(30)
@@ -136,11 +137,11 @@ def test_backups_go_to_cos_and_only_the_last_n_are_kept_there_and_locally(data, 
         create_bucket(server.domain)
         config["cos"] = cos_config(server.domain)
         config["plugins"]["export"] = {"backup_keep": 2}
-        rows = [export.run_backup(data) for _ in range(3)]
+        rows = [jobs.run_backup(data) for _ in range(3)]
         assert all(r["upload_state"] == "uploaded" and r["cos_key"].startswith("teabot/backups/") for r in rows)
-        cos = export.Cos(config)
+        cos = Cos(config)
         assert sorted(cos.list_keys("teabot/backups/")) == sorted(r["cos_key"] for r in rows[1:])
-        local = sorted(p.name for p in Path(export.backups_dir(data)).iterdir())
+        local = sorted(p.name for p in Path(jobs.backups_dir(data)).iterdir())
         assert local == sorted(Path(r["path"]).name for r in rows[1:])
     finally:
         server.stop()
@@ -148,28 +149,28 @@ def test_backups_go_to_cos_and_only_the_last_n_are_kept_there_and_locally(data, 
 
 def test_cli_restore_refuses_without_force_and_restores_with_it(data, capsys):
     app = data
-    row = export.run_backup(app)
-    assert export.cli_restore(app, [row["path"]]) == 1
+    row = jobs.run_backup(app)
+    assert cli.cli_restore(app, [row["path"]]) == 1
     assert "--force" in capsys.readouterr().err
-    assert export.cli_restore(app, [row["path"], "--force"]) == 0
+    assert cli.cli_restore(app, [row["path"], "--force"]) == 0
     assert "原数据库另存为" in capsys.readouterr().out
 
 
 def test_cli_restore_refuses_while_a_server_holds_the_database(data, capsys):
     app = data
-    row = export.run_backup(app)
+    row = jobs.run_backup(app)
     lock = hold_server_lock(app.config["database"])     # what `run_bot.py serve` takes at start
     try:
-        assert export.cli_restore(app, [row["path"], "--force"]) == 1
+        assert cli.cli_restore(app, [row["path"], "--force"]) == 1
         assert "服务正在运行" in capsys.readouterr().err
         assert server_running(app.config["database"]) == os.getpid()
     finally:
         lock.close()
     assert server_running(app.config["database"]) is None
-    assert export.cli_restore(app, [row["path"], "--force"]) == 0
+    assert cli.cli_restore(app, [row["path"], "--force"]) == 0
 
 
 def test_cli_backup_prints_where_the_file_is(app, capsys):
-    assert export.cli_backup(app, []) == 0
+    assert cli.cli_backup(app, []) == 0
     out = capsys.readouterr().out
     assert "备份完成" in out and ".db.gz" in out and "未启用" in out

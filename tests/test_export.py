@@ -23,11 +23,13 @@ import pytest
 import requests
 import yaml
 
+from bot.cos import Cos
 from bot.plugin import Plugin
 from bot.scheduler import make_scheduler
 from conftest import ADMIN, FINANCE
 from cos_server import S3Server, cos_config, create_bucket
-from plugins import export
+from plugins.export import jobs, runs
+from plugins.export.report import remove_leftovers
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = Path(__file__).parent / "vectors" / "protocol_vectors.json"     # a copy of the official vectors, kept with the tests
@@ -70,7 +72,7 @@ def fen(value):
 
 def test_report_has_every_sheet_typed_cells_and_totals_equal_to_the_database(ledger):
     app = ledger
-    row = export.run_report(app, date(2026, 11, 22))
+    row = jobs.run_report(app, date(2026, 11, 22))
     assert row["state"] == "done" and row["upload_state"] == "disabled"
     assert row["path"].endswith("teabot-20261122.xlsx")
     assert row["rows"] == 5 and row["total_fen"] == db_total(app, "status != 'void'")
@@ -119,18 +121,17 @@ def test_report_has_every_sheet_typed_cells_and_totals_equal_to_the_database(led
     assert payments.max_row == 2 and payments.cell(2, 1).value.startswith("合计")
 
 
-def test_sheets_offered_by_other_plugins_get_the_same_formatting(app, member, say):
+def test_sheets_declared_by_other_plugins_get_the_same_formatting(app, member, say):
     say(member("张三"), "1 10 奶茶")
     extra = Plugin("fake_extra", "测试")
 
-    @extra.provide("report_sheet")
-    def extra_sheet(app_, day):
-        return {"title": "测试记录", "header": ["期号", "开奖日", "开奖时间", "奖金"],
-                "rows": iter([[1, "2026-11-20", "2026-11-20T10:00:00.000000+00:00", 1999],
+    @extra.report_sheet("测试记录", order=30, header=["期号", "开奖日", "开奖时间", "奖金"])
+    def extra_sheet(reader, day):
+        return {"rows": iter([[1, "2026-11-20", "2026-11-20T10:00:00.000000+00:00", 1999],
                               [2, date(2026, 11, 21), None, 1]]),
                 "money_columns": [3], "date_columns": [1], "datetime_columns": [2]}
     app.plugins.append(extra)
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     sheet = openpyxl.load_workbook(row["path"])["测试记录"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D3"
     assert sheet.cell(2, 2).value == datetime(2026, 11, 20) and sheet.cell(2, 2).number_format == "yyyy-mm-dd"
@@ -139,10 +140,38 @@ def test_sheets_offered_by_other_plugins_get_the_same_formatting(app, member, sa
     assert sheet.cell(4, 4).value == 20 and sheet.cell(4, 4).font.b     # 19.99 + 0.01
 
 
+def test_declared_sheets_follow_their_order_and_a_disabled_or_failing_plugins_sheet_has_its_header_only(app, config):
+    late, early, off, broken = (Plugin(name, "测试") for name in ("fake_late", "fake_early", "fake_off", "fake_broken"))
+    calls = []
+
+    def declare(plugin, title, order):
+        @plugin.report_sheet(title, order=order, header=["编号", "金额"])
+        def sheet(reader, day):
+            calls.append(title)
+            if plugin is broken:
+                raise RuntimeError("boom")
+            return {"rows": [[1, 250]], "money_columns": [1]}
+    for plugin, title, order in ((late, "晚表", 900), (early, "早表", 899), (off, "停用表", 901), (broken, "坏表", 902)):
+        declare(plugin, title, order)
+    app.plugins.extend([late, early, off, broken])      # 早表 comes first by its order, though listed later
+    config["plugins"]["fake_off"] = {"enabled": False}
+    row = jobs.run_report(app)
+    assert row["state"] == "done" and "坏表 出错：RuntimeError" in row["error"]
+    book = openpyxl.load_workbook(row["path"])
+    assert book.sheetnames[-5:] == ["早表", "晚表", "停用表", "坏表", "说明"]
+    assert sorted(calls) == ["坏表", "早表", "晚表"]                # a disabled plugin's function is not called
+    assert [c.value for c in book["晚表"][2]] == [1, 2.5]
+    for title in ("停用表", "坏表"):
+        assert [c.value for c in book[title][1]] == ["编号", "金额"]
+        assert book[title].cell(2, 1).value == "合计（0 条）" and book[title].max_row == 2
+    about = {r[0].value: r[1].value for r in book["说明"].iter_rows()}
+    assert about["提示"] == "坏表 出错：RuntimeError，该表只有表头"
+
+
 def test_report_is_uploaded_and_finance_gets_a_link_that_downloads_the_same_bytes(app, config, member, say, sent, s3):
     config["cos"] = cos_config(s3.domain)
     say(member("张三"), "1 10 奶茶")
-    row = export.run_report(app, date(2026, 11, 22))
+    row = jobs.run_report(app, date(2026, 11, 22))
     assert row["upload_state"] == "uploaded" and row["cos_key"] == "teabot/reports/teabot-20261122.xlsx"
     app.pusher.flush(5)
     finance_texts = [text for openid, text in sent if openid == FINANCE]
@@ -155,23 +184,23 @@ def test_report_is_uploaded_and_finance_gets_a_link_that_downloads_the_same_byte
 def test_cos_down_keeps_the_file_pending_and_the_next_run_uploads_it(app, config, member, say, s3):
     say(member("张三"), "1 10 奶茶")
     config["cos"] = cos_config("127.0.0.1:9/nobucket")   # nothing listens on the discard port
-    down = export.run_report(app, date(2026, 11, 21))
+    down = jobs.run_report(app, date(2026, 11, 21))
     assert down["state"] == "done" and down["upload_state"] == "pending"
     assert down["attempts"] == 1 and "失败" in down["error"] and Path(down["path"]).exists()
-    assert export.health(app)["export"]["pending_uploads"] == 1
+    assert runs.health(app)["export"]["pending_uploads"] == 1
     config["cos"] = cos_config(s3.domain)
-    up = export.run_report(app, date(2026, 11, 22))
+    up = jobs.run_report(app, date(2026, 11, 22))
     assert up["upload_state"] == "uploaded"
-    earlier = export.export_row(app, down["id"])
+    earlier = runs.export_row(app.store, down["id"])
     assert earlier["upload_state"] == "uploaded" and earlier["attempts"] == 2
-    link = export.Cos(config).presigned_url(earlier["cos_key"], 60)
+    link = Cos(config).presigned_url(earlier["cos_key"], 60)
     assert requests.get(link, timeout=10).content == Path(down["path"]).read_bytes()
-    assert export.health(app)["export"]["pending_uploads"] == 0
+    assert runs.health(app)["export"]["pending_uploads"] == 0
 
 
 def test_two_triggers_at_once_produce_one_daily_report(app):
     results = []
-    threads = [threading.Thread(target=lambda: results.append(export.run_report(app, date(2026, 11, 22), "daily")))
+    threads = [threading.Thread(target=lambda: results.append(jobs.run_report(app, date(2026, 11, 22), "daily")))
                for _ in range(2)]
     for thread in threads:
         thread.start()
@@ -184,9 +213,9 @@ def test_two_triggers_at_once_produce_one_daily_report(app):
 
 def test_a_run_missed_while_down_happens_once_at_start(app):
     today = app.now()
-    assert export.catch_up(app, today.replace(hour=1, minute=0)) == []      # before 02:00: the cron job will do it
-    assert export.catch_up(app, today.replace(hour=3, minute=0)) == ["report", "backup"]
-    assert export.catch_up(app, today.replace(hour=4, minute=0)) == []
+    assert jobs.catch_up(app, today.replace(hour=1, minute=0)) == []      # before 02:00: the cron job will do it
+    assert jobs.catch_up(app, today.replace(hour=3, minute=0)) == ["report", "backup"]
+    assert jobs.catch_up(app, today.replace(hour=4, minute=0)) == []
     rows = app.store.query("SELECT kind, trigger, state FROM exports ORDER BY id")
     assert rows == [{"kind": "report", "trigger": "daily", "state": "done"},
                     {"kind": "backup", "trigger": "daily", "state": "done"}]
@@ -194,24 +223,27 @@ def test_a_run_missed_while_down_happens_once_at_start(app):
 
 def test_a_failed_daily_run_can_be_claimed_again(app):
     day = date(2026, 11, 22)
-    first = export.claim(app, "report", day, "daily")
-    assert export.claim(app, "report", day, "daily") is None
-    export._update(app, first, state="failed")
-    assert export.claim(app, "report", day, "daily") == first
+    with app.transaction() as tx:
+        first = runs.claim(tx, "report", day, "daily")
+    with app.transaction() as tx:
+        assert runs.claim(tx, "report", day, "daily") is None
+        runs.update(tx, first, state="failed")
+    with app.transaction() as tx:
+        assert runs.claim(tx, "report", day, "daily") == first
 
 
 def test_start_hook_schedules_both_jobs_at_the_configured_local_times(app, config):
     config["plugins"]["export"] = {"report_time": "02:00", "backup_time": "03:15"}
     app.scheduler = make_scheduler(app)
-    export.schedule(app)
-    export.join_background(app)
+    jobs.schedule(app)
+    jobs.join_background(app)
     app.scheduler.start(paused=True)
     try:
-        jobs = {job.id: job for job in app.scheduler.get_jobs()}
-        assert set(jobs) == {"export.report", "export.backup"}
-        assert (jobs["export.report"].next_run_time.hour, jobs["export.report"].next_run_time.minute) == (2, 0)
-        assert (jobs["export.backup"].next_run_time.hour, jobs["export.backup"].next_run_time.minute) == (3, 15)
-        assert str(jobs["export.report"].next_run_time.tzinfo) == "Asia/Shanghai"
+        scheduled = {job.id: job for job in app.scheduler.get_jobs()}
+        assert set(scheduled) == {"export.report", "export.backup"}
+        report, backup = scheduled["export.report"].next_run_time, scheduled["export.backup"].next_run_time
+        assert (report.hour, report.minute) == (2, 0) and (backup.hour, backup.minute) == (3, 15)
+        assert str(report.tzinfo) == "Asia/Shanghai"
     finally:
         app.scheduler.shutdown(wait=False)
 
@@ -220,9 +252,9 @@ def test_command_86_answers_at_once_and_pushes_when_the_file_is_ready(app, say, 
     say(member("张三"), "1 10 奶茶")
     shared = app.store._shared
     reply = say(FINANCE, "86")
-    name = export.report_name(app.now().date())
+    name = jobs.report_name(app.now().date())
     assert name in reply and "完成后" in reply
-    export.join_background(app)
+    jobs.join_background(app)
     assert app.store._shared is shared     # the export thread closed only its own connection, not the messages' one
     app.pusher.flush(5)
     assert any(openid == FINANCE and name in text and "已生成" in text for openid, text in sent)
@@ -231,6 +263,15 @@ def test_command_86_answers_at_once_and_pushes_when_the_file_is_ready(app, say, 
 
 def test_command_86_is_for_admin_and_finance_only(say, member):
     assert "只有" in say(member("张三"), "86")
+
+
+def test_command_86_claims_its_run_with_the_reply_and_a_retry_of_the_message_starts_no_second_one(app, say):
+    first = say(FINANCE, "86", msg_id="m-86")
+    jobs.join_background(app)
+    assert say(FINANCE, "86", msg_id="m-86") == first        # WeChat's retry: the saved reply, nothing run again
+    jobs.join_background(app)
+    rows = app.store.query("SELECT trigger, state, requested_by FROM exports WHERE kind = 'report'")
+    assert rows == [{"trigger": "manual", "state": "done", "requested_by": FINANCE}]
 
 
 def test_report_is_mailed_with_the_workbook_attached(app, config, member, say, monkeypatch):
@@ -253,7 +294,7 @@ def test_report_is_mailed_with_the_workbook_attached(app, config, member, say, m
         config["plugins"]["export"] = {"mail_to": ["finance@example.com"],
                                        "smtp": {"host": "127.0.0.1", "port": port, "from": "teabot@example.com"}}
         say(member("张三"), "1 10 奶茶")
-        row = export.run_report(app)
+        row = jobs.run_report(app)
     finally:
         controller.stop()
     assert row["error"] == ""
@@ -261,7 +302,7 @@ def test_report_is_mailed_with_the_workbook_attached(app, config, member, say, m
     assert recipients == ["finance@example.com"]
     message = message_from_bytes(content)
     [attachment] = [p for p in message.walk() if p.get_filename()]
-    assert attachment.get_filename() == export.report_name(app.now().date())
+    assert attachment.get_filename() == jobs.report_name(app.now().date())
     assert attachment.get_payload(decode=True) == Path(row["path"]).read_bytes()
 
 
@@ -272,7 +313,7 @@ def test_old_local_reports_are_pruned_after_keep_days(app, config):
     for day in ("20261118", "20261119", "20261120", "20261121"):
         (folder / f"teabot-{day}.xlsx").write_bytes(b"x")
     (folder / "notes.txt").write_text("keep me")
-    export.run_report(app, date(2026, 11, 22))
+    jobs.run_report(app, date(2026, 11, 22))
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "teabot-20261120.xlsx", "teabot-20261121.xlsx",
                                                          "teabot-20261122.xlsx"]
 
@@ -281,7 +322,7 @@ def test_health_reports_last_runs_and_cos_state(app):
     from bot.web import health
     assert health(app)["export"] == {"cos_enabled": False, "last_report": None, "last_backup": None,
                                      "pending_uploads": 0, "failed_uploads": 0}
-    export.run_report(app, date(2026, 11, 22))
+    jobs.run_report(app, date(2026, 11, 22))
     last = health(app)["export"]["last_report"]
     assert (last["state"], last["upload"], set(last)) == ("done", "disabled", {"state", "upload", "age_seconds"})
     assert 0 <= last["age_seconds"] < 60
@@ -356,9 +397,9 @@ def test_in_server_report_is_written_by_a_child_process_and_recorded_here(ledger
 
     def not_here(*args, **kwargs):
         raise AssertionError("the workbook must not be written in the server process")
-    monkeypatch.setattr(export, "write_workbook", not_here)
+    monkeypatch.setattr(jobs, "write_workbook", not_here)
     ledger.handle_text(FINANCE, "86")
-    export.join_background(ledger)
+    jobs.join_background(ledger)
     ledger.pusher.flush(5)
     row = ledger.store.one("SELECT * FROM exports WHERE kind = 'report'")
     assert (row["state"], row["rows"], row["total_fen"]) == ("done", 5, db_total(ledger, "status != 'void'"))
@@ -372,8 +413,8 @@ def test_in_server_report_is_written_by_a_child_process_and_recorded_here(ledger
 def test_a_failing_report_child_marks_the_run_failed_and_tells_the_requester(app, config, tmp_path, sent):
     config["_path"] = _config_file(tmp_path, app)
     day = app.now().date()
-    Path(export.report_path(app, day)).mkdir(parents=True)      # a folder where the file should go: replace fails
-    row = export.run_report(app, day, requested_by=ADMIN)
+    Path(jobs.report_path(app, day)).mkdir(parents=True)      # a folder where the file should go: replace fails
+    row = jobs.run_report(app, day, requested_by=ADMIN)
     app.pusher.flush(5)
     assert row["state"] == "failed" and "报表子进程退出码 1" in row["error"]
     assert any(openid == ADMIN and "生成失败" in text for openid, text in sent)
@@ -443,7 +484,7 @@ def data_rows(sheet):
 def test_text_that_looks_like_a_formula_is_written_as_text_in_every_sheet(trusted):
     app = trusted
     li = "o-李四"
-    with app.store.write() as db:
+    with app.transaction() as db:
         db.execute("UPDATE expenses SET note = ? WHERE id = 1", [EVIL])
         for expense_id, note in zip((2, 3, 4), ("+1", "-2", "@SUM(A1)")):
             db.execute("UPDATE expenses SET note = ? WHERE id = ?", [note, expense_id])
@@ -453,7 +494,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text_in_every_sheet(truste
         db.execute("UPDATE groups SET name = '=2+3' WHERE name = '研发二组'")
         db.execute("UPDATE lotteries SET title = ?", [EVIL])
         db.execute("UPDATE payments SET note = '#N/A'")
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     assert row["state"] == "done", row["error"]
     book = openpyxl.load_workbook(row["path"])
     assert book.sheetnames == SHEETS
@@ -478,7 +519,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text_in_every_sheet(truste
 
 def test_detail_leads_with_the_totals_that_count_and_shows_voided_records_apart_in_grey(trusted):
     app = trusted
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     book = openpyxl.load_workbook(row["path"])
     detail = book["明细"]
     rows = data_rows(detail)
@@ -516,9 +557,9 @@ def test_detail_leads_with_the_totals_that_count_and_shows_voided_records_apart_
 
 def test_people_are_shown_by_name_never_by_openid_in_every_sheet(trusted):
     app = trusted
-    with app.store.write() as db:      # registered once, name since cleared: still not shown as an openid
+    with app.transaction() as db:      # registered once, name since cleared: still not shown as an openid
         db.execute("UPDATE users SET name = '' WHERE openid = 'o-王五'")
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     book = openpyxl.load_workbook(row["path"])
     openids = {r["openid"] for r in app.store.query("SELECT openid FROM users")} | {ADMIN, FINANCE}
     assert [(t, c.coordinate, c.value) for t, c in text_cells(book) if any(o in c.value for o in openids)] == []
@@ -536,7 +577,7 @@ def test_people_are_shown_by_name_never_by_openid_in_every_sheet(trusted):
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_every_page_in_a_cjk_font(trusted):
-    row = export.run_report(trusted)
+    row = jobs.run_report(trusted)
     book = openpyxl.load_workbook(row["path"])
     for sheet in book.worksheets:
         setup = sheet.page_setup
@@ -559,7 +600,7 @@ def test_a_43_record_report_prints_on_few_pages_with_the_detail_in_one_piece(app
         say(people[n % 3], f"1 {10 + n}.5 下午茶 奶茶与水果拼盘 第{n}次")
     say(ADMIN, "82 研发二组")
     assert "已结算" in say(ADMIN, "确认")
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), row["path"]], check=True, capture_output=True, timeout=180)
     pdf = tmp_path / Path(row["path"]).with_suffix(".pdf").name
@@ -579,17 +620,17 @@ def test_report_reads_every_sheet_from_one_moment_while_expenses_are_recorded(ap
     teams = {r["name"]: r["id"] for r in app.store.query("SELECT id, name FROM groups")}
     people = [(zhang, teams["研发一组"]), (wang, teams["研发二组"])]
     now = "2026-11-20T02:00:00.000000+00:00"
-    with app.store.write() as db:
-        db.conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
+    with app.transaction() as db:
+        db.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
                        "VALUES (?, ?, ?, '种子', '2026-11-20', ?)",
                        [(*people[n % 2], 100 + n, now) for n in range(4000)])
     seen = []
     extra = Plugin("fake_count", "测试")
 
-    @extra.provide("report_sheet")
-    def counted(app_, day):
-        seen.append(app_.store.one("SELECT COUNT(*) AS n, SUM(amount_fen) AS t FROM expenses WHERE status != 'void'"))
-        return None
+    @extra.report_sheet("测试", order=30, header=["笔数"])
+    def counted(reader, day):
+        seen.append(reader.one("SELECT COUNT(*) AS n, SUM(amount_fen) AS t FROM expenses WHERE status != 'void'"))
+        return {"rows": []}
     app.plugins.append(extra)
     stop, written = threading.Event(), []
 
@@ -597,7 +638,7 @@ def test_report_reads_every_sheet_from_one_moment_while_expenses_are_recorded(ap
         n = 0
         while not stop.is_set():
             openid, group_id = people[n % 2]
-            with app.store.write() as db:
+            with app.transaction() as db:
                 db.execute("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
                            "VALUES (?, ?, ?, '并发', '2026-11-20', ?)", [openid, group_id, 1 + n % 97, now])
             n += 1
@@ -605,7 +646,7 @@ def test_report_reads_every_sheet_from_one_moment_while_expenses_are_recorded(ap
     writer = threading.Thread(target=record)
     writer.start()
     try:
-        runs = [export.run_report(app, date(2026, 11, 20 + i), in_child=False) for i in range(3)]
+        runs = [jobs.run_report(app, date(2026, 11, 20 + i), in_child=False) for i in range(3)]
     finally:
         stop.set()
         writer.join(30)
@@ -636,7 +677,7 @@ def test_the_report_is_written_under_a_temp_name_in_a_private_folder_and_renamed
         renames.append((str(src), str(dst)))
         return real_replace(src, dst)
     monkeypatch.setattr(os, "replace", recording)
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     private = Path(app.config["database"]).parent / "tmp"
     assert [dst for _, dst in renames] == [row["path"]]
     [(src, _)] = renames
@@ -647,10 +688,10 @@ def test_the_report_is_written_under_a_temp_name_in_a_private_folder_and_renamed
 
 def _big_ledger(app, rows):
     member = app.store.one("SELECT id FROM groups WHERE name = '研发一组'")["id"]
-    with app.store.write() as db:
+    with app.transaction() as db:
         db.execute("INSERT INTO users (openid, name, group_id, status, created_at) VALUES "
                    "('o-big', '张三', ?, 'member', '2026-11-20T02:00:00.000000+00:00')", [member])
-        db.conn.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
+        db.executemany("INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at) "
                        "VALUES ('o-big', ?, ?, '奶茶与水果拼盘', '2026-11-20', '2026-11-20T02:00:00.000000+00:00')",
                        [(member, 100 + n) for n in range(rows)])
         db.execute("INSERT INTO lotteries (title, draw_at, prizes, seed, commitment, created_by, created_at) VALUES "
@@ -667,7 +708,7 @@ def test_kill_9_mid_report_leaves_no_database_copy_in_exports_and_the_next_start
     app.store.close()
     exports_dir = Path(app.config["exports_dir"])
     exports_dir.mkdir(exist_ok=True)
-    out = export.report_path(app, date(2026, 11, 20))
+    out = jobs.report_path(app, date(2026, 11, 20))
     config_file = _config_file(tmp_path, app)
 
     def new_files():       # what the run made (the database's own -wal and -shm aside)
@@ -694,8 +735,8 @@ def test_kill_9_mid_report_leaves_no_database_copy_in_exports_and_the_next_start
     assert all(b"SECRET-SEED" not in p.read_bytes() for p in exports_dir.rglob("*") if p.is_file())
     app.scheduler = make_scheduler(app)
     config["plugins"]["export"] = {"report_time": "23:59", "backup_time": "23:59"}   # the start runs nothing else
-    export.schedule(app)
-    export.join_background(app)
+    jobs.schedule(app)
+    jobs.join_background(app)
     assert list(private.iterdir()) == []
 
 
@@ -708,7 +749,7 @@ def test_a_report_folder_on_another_file_system_still_gets_the_file_by_a_rename(
             raise OSError(errno.EXDEV, "Invalid cross-device link")
         return real_replace(src, dst)
     monkeypatch.setattr(os, "replace", across_devices)
-    row = export.run_report(app)
+    row = jobs.run_report(app)
     assert row["state"] == "done", row["error"]
     assert openpyxl.load_workbook(row["path"])["明细"].cell(2, 7).value == "奶茶"
     assert os.listdir(app.config["exports_dir"]) == [Path(row["path"]).name]
@@ -727,7 +768,7 @@ def test_leftovers_of_dead_runs_are_removed_and_those_of_live_runs_kept(app, con
                      f"teabot-20261120.xlsx.tmp-{pid}"):
             (exports_dir / name).write_bytes(b"SECRET-SEED")
     (exports_dir / "teabot-20261119.xlsx").write_bytes(b"a finished report")
-    export.remove_leftovers(app.config["database"], app.config["exports_dir"])
+    remove_leftovers(app.config["database"], app.config["exports_dir"])
     assert sorted(p.name for p in private.iterdir()) == [f"report-{live_pid}-abc"]
     assert sorted(p.name for p in exports_dir.iterdir()) == sorted(
         ["teabot-20261119.xlsx", f"teabot-20261120.xlsx.snapshot-{live_pid}.db",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import eventually
-from plugins._backup import PAUSE_VARIABLE
+from plugins.export.backup import PAUSE_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ("groups", "users", "expenses", "settlements", "settlement_items")

@@ -1,4 +1,7 @@
-"""The daily workbook: streams the ledger into a write-only openpyxl workbook with finance-grade formatting."""
+"""The daily workbook: streams the ledger into a write-only openpyxl workbook with finance-grade formatting.
+
+The ledger's own sheets (明细, 小组汇总, 结算记录) come first, then the sheets plugins declare
+(`@plugin.report_sheet`, App.report_sheets(): by their order), then 说明. Every sheet reads one snapshot."""
 
 import errno
 import logging
@@ -13,7 +16,6 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -24,7 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as sheet_streams
 from openpyxl.worksheet.page import PageMargins
 
-from bot import ledger
+from bot.ledger import display_names
+from plugins.expense.ledger import quarter_totals
 
 log = logging.getLogger("teabot.export")
 
@@ -51,8 +54,6 @@ WRAP = Alignment(vertical="top", wrap_text=True)     # text columns: a long note
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "#")
 STATUS_TEXT = {"open": "未报销", "settled": "已报销", "void": "已作废"}
 BATCH_STATUS_TEXT = {"active": "有效", "reversed": "已撤销"}
-PAYMENTS_TITLE = "付款记录"
-PAYMENTS_HEADER = ["编号", "时间", "小组", "付款人", "金额", "状态", "说明"]
 _HUNDRED = Decimal(100)
 
 
@@ -286,38 +287,36 @@ def _sheet_title(title, book):
 
 class Snapshot:
     """The database as of one moment, read-only: one connection holding one read transaction from the first
-    sheet to the last. It has the reading half of Store (query, one, db), so ledger helpers and report_sheet
-    providers read through it unchanged and see the same moment as the detail."""
+    sheet to the last. It reads as a transaction does (execute, query, one, value) and carries the app
+    (`.app`), so the ledger helpers and the sheets plugins declare read through it and see the same moment as
+    the detail."""
 
-    def __init__(self, path):
-        self.path = path
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("BEGIN")
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # a deferred BEGIN snapshots at its first read
-        self.db = sqlite_utils.Database(conn)
+    def __init__(self, path, app):
+        self.path, self.app = path, app
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA query_only = ON")
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # a deferred BEGIN snapshots at its first read
 
-    def query(self, sql, params=None):
-        return list(self.db.query(sql, params))       # nobody else uses this connection: no lock, no cursor tricks
+    def execute(self, sql, params=()):
+        """A cursor: rows as tuples, read as they come (memory stays flat however big the ledger is)."""
+        return self.conn.execute(sql, params or ())
 
-    def one(self, sql, params=None):
+    def query(self, sql, params=()):
+        """Rows as dicts (nobody else uses this connection: no lock)."""
+        cursor = self.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def one(self, sql, params=()):
         return (self.query(sql, params) or [None])[0]
 
-    def write(self):
-        raise RuntimeError("报表读的是只读快照，不能写")
+    def value(self, sql, params=()):
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     def close(self):
-        self.db.conn.close()      # ends the read transaction
-
-
-class _AsOf:
-    """The app as the sheets and providers see it during a report: the same, except that `store` is the snapshot."""
-
-    def __init__(self, app, store):
-        self._app, self.store = app, store
-
-    def __getattr__(self, name):
-        return getattr(self._app, name)
+        self.conn.close()      # ends the read transaction
 
 
 def private_dir(database):
@@ -404,28 +403,28 @@ def _move_into_place(tmp, path):
 # --- the sheets of the ledger ---------------------------------------------------------------------------------
 
 
-def _names(app, sql):
+def _names(reader, sql):
     """{openid: name} for the openids the query returns: registered name, else role, never the openid."""
-    return ledger.display_names(app.store, app.config, [row[0] for row in app.store.db.execute(sql)])
+    return display_names(reader, reader.app.config, [row[0] for row in reader.execute(sql)])
 
 
 def _widest(texts, least=10, most=30):
     return min(most, max([least] + [text_width(t) for t in texts]))
 
 
-def _team_width(app):
-    return _widest(row[0] for row in app.store.db.execute("SELECT name FROM groups"))
+def _team_width(reader):
+    return _widest(row[0] for row in reader.execute("SELECT name FROM groups"))
 
 
-def _write_details(app, book, folder, progress, progress_every):
-    names = _names(app, "SELECT DISTINCT openid FROM expenses")
+def _write_details(reader, book, folder, progress, progress_every):
+    names = _names(reader, "SELECT DISTINCT openid FROM expenses")
     spec = {"title": "明细", "header": ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次"],
             "money_columns": [5], "date_columns": [1], "datetime_columns": [2],
-            "widths": {3: _team_width(app), 4: _widest(names.values()), 6: 44}}
-    sheet = SheetWriter(book, app.tz, spec, folder, progress, progress_every)
+            "widths": {3: _team_width(reader), 4: _widest(names.values()), 6: 44}}
+    sheet = SheetWriter(book, reader.app.tz, spec, folder, progress, progress_every)
     by_status = {"open": 0, "settled": 0, "void": 0}
     count_by_status = {"open": 0, "settled": 0, "void": 0}
-    cursor = app.store.db.execute(
+    cursor = reader.execute(
         """SELECT e.id, e.spent_on, e.recorded_at, g.name, e.openid, e.amount_fen, e.note, e.status, e.settlement_id
            FROM expenses e JOIN groups g ON g.id = e.group_id ORDER BY e.id""")
     for row in cursor:   # a cursor, not fetchall: memory stays flat however big the ledger is
@@ -444,23 +443,23 @@ def _write_details(app, book, folder, progress, progress_every):
             "count_by_status": count_by_status}
 
 
-def _write_summary(app, book, folder, year):
-    rows = app.store.query(
+def _write_summary(reader, book, folder, year):
+    rows = reader.query(
         """SELECT g.id, g.name,
                   COUNT(CASE WHEN e.status = 'open' THEN 1 END) AS open_count,
                   COALESCE(SUM(CASE WHEN e.status = 'open' THEN e.amount_fen END), 0) AS open_fen,
                   COUNT(CASE WHEN e.status = 'settled' THEN 1 END) AS settled_count,
                   COALESCE(SUM(CASE WHEN e.status = 'settled' THEN e.amount_fen END), 0) AS settled_fen
            FROM groups g LEFT JOIN expenses e ON e.group_id = g.id GROUP BY g.id ORDER BY g.id""")
-    quarters = {(q["group_id"], q["quarter"]): q for q in ledger.quarter_totals(app.store, year)}
+    quarters = {(q["group_id"], q["quarter"]): q for q in quarter_totals(reader, year)}
     labels = [f"{year}Q{n}" for n in range(1, 5)]
     header = ["小组", "未报销笔数", "未报销金额", "已报销笔数", "已报销金额"]
     money = [2, 4]
     for label in labels:
         header += [f"{label} 未报销", f"{label} 已报销"]
         money += [len(header) - 2, len(header) - 1]
-    widths = {0: _team_width(app), **{i: 13 for i in range(1, len(header))}}     # headers wrap onto two lines
-    sheet = SheetWriter(book, app.tz, {"title": "小组汇总", "header": header, "money_columns": money,
+    widths = {0: _team_width(reader), **{i: 13 for i in range(1, len(header))}}     # headers wrap onto two lines
+    sheet = SheetWriter(book, reader.app.tz, {"title": "小组汇总", "header": header, "money_columns": money,
                                        "widths": widths}, folder)
     counts = {1: 0, 3: 0}
     for row in rows:
@@ -505,17 +504,17 @@ def _chart_font(chart, size=900):
             run.rPr = title
 
 
-def _write_settlements(app, book, folder):
-    names = _names(app, "SELECT created_by FROM settlements UNION SELECT reversed_by FROM settlements")
+def _write_settlements(reader, book, folder):
+    names = _names(reader, "SELECT created_by FROM settlements UNION SELECT reversed_by FROM settlements")
     people = _widest(names.values())
     spec = {"title": "结算记录",
             "header": ["结算号", "小组", "经办人", "结算时间", "笔数", "金额", "状态", "撤销时间", "撤销人"],
-            "money_columns": [5], "datetime_columns": [3, 7], "widths": {1: _team_width(app), 2: people, 8: people}}
-    sheet = SheetWriter(book, app.tz, spec, folder)
+            "money_columns": [5], "datetime_columns": [3, 7], "widths": {1: _team_width(reader), 2: people, 8: people}}
+    sheet = SheetWriter(book, reader.app.tz, spec, folder)
     fen = {"active": 0, "reversed": 0}
     batches = {"active": 0, "reversed": 0}
     records = {"active": 0, "reversed": 0}
-    cursor = app.store.db.execute(
+    cursor = reader.execute(
         """SELECT s.id, g.name, s.created_by, s.created_at, s.record_count, s.total_fen, s.status, s.reversed_at,
                   s.reversed_by
            FROM settlements s JOIN groups g ON g.id = s.group_id ORDER BY s.id""")
@@ -535,32 +534,31 @@ def _write_settlements(app, book, folder):
     return {"batches": sheet.count, "active_fen": fen["active"]}
 
 
-def _write_provided(app, book, folder, spec):
-    sheet = SheetWriter(book, app.tz, spec, folder)
+# --- the sheets plugins declare -------------------------------------------------------------------------------
+
+
+def _write_declared(reader, book, folder, day, notes):
+    """Every sheet the plugins declare, by their order: its rows from its function while the plugin is enabled,
+    else (or if the function fails, which the 说明 sheet notes) its header alone."""
+    app = reader.app
+    for sheet in app.report_sheets():
+        spec = {}
+        if sheet.plugin.enabled(app.config):
+            try:
+                spec = sheet.function(reader, day) or {}
+            except Exception as exc:
+                log.exception("report sheet %s of plugin %s failed", sheet.title, sheet.plugin.name)
+                notes.append(f"{sheet.title} 出错：{type(exc).__name__}，该表只有表头")
+        _write_sheet(reader, book, folder, {**spec, "title": sheet.title, "header": sheet.header})
+
+
+def _write_sheet(reader, book, folder, spec):
+    sheet = SheetWriter(book, reader.app.tz, spec, folder)
     for row in spec.get("rows") or ():
         sheet.add(row)
     sheet.total_row(f"合计（{sheet.count} 条）")
     sheet.finish()
     return sheet.count
-
-
-def _provided_sheets(app, day, notes):
-    sheets = []
-    for provide in app.provided("report_sheet"):
-        try:
-            spec = provide(app, day)
-        except Exception as exc:
-            log.exception("report_sheet provider %s failed", getattr(provide, "__module__", provide))
-            notes.append(f"{getattr(provide, '__module__', '?')} 出错：{type(exc).__name__}，该表缺失")
-            continue
-        if spec:
-            sheets.append(spec)
-    if not any(s["title"] == PAYMENTS_TITLE for s in sheets):
-        sheets.append({"title": PAYMENTS_TITLE, "header": PAYMENTS_HEADER, "rows": [], "money_columns": [4],
-                       "datetime_columns": [1]})
-    order = {PAYMENTS_TITLE: 0, "抽奖记录": 1}
-    sheets.sort(key=lambda spec: order.get(spec["title"], 2))   # stable: other sheets keep plugin order
-    return sheets
 
 
 def _write_about(app, book, folder, day, now, details, notes):
@@ -583,7 +581,7 @@ def _write_about(app, book, folder, day, now, details, notes):
 def write_workbook(app, path, day, progress=None, now=None, progress_every=5000, private_copy=False):
     """Write the report for `day` to `path`; return figures for the exports row.
 
-    Every sheet, those other plugins provide too, is read from one snapshot (one read transaction), so the
+    Every sheet, those other plugins declare too, is read from one snapshot (one read transaction), so the
     detail, the summary and the other sheets are the same moment of the ledger. private_copy=True reads a copy
     of the database taken in one step instead of holding the transaction on the live file (the server's child
     process: minutes of an open read there would stop WAL checkpoints). The copy, openpyxl's streams and the
@@ -600,18 +598,16 @@ def write_workbook(app, path, day, progress=None, now=None, progress_every=5000,
         if private_copy:
             source = os.path.join(folder, "snapshot.db")
             copy_database(database, source)
-        snapshot = Snapshot(source)
+        snapshot = Snapshot(source, app)
         try:
-            as_of = _AsOf(app, snapshot)
             total_rows = snapshot.one("SELECT COUNT(*) AS n FROM expenses")["n"]
             if progress:
                 progress("明细", 0, total_rows)
-            details = _write_details(as_of, book, folder, progress and (lambda t, n: progress(t, n, total_rows)),
+            details = _write_details(snapshot, book, folder, progress and (lambda t, n: progress(t, n, total_rows)),
                                      progress_every)
-            summary = _write_summary(as_of, book, folder, now.astimezone(app.tz).year)
-            _write_settlements(as_of, book, folder)
-            for spec in _provided_sheets(as_of, day, notes):
-                _write_provided(as_of, book, folder, spec)
+            summary = _write_summary(snapshot, book, folder, now.astimezone(app.tz).year)
+            _write_settlements(snapshot, book, folder)
+            _write_declared(snapshot, book, folder, day, notes)
         finally:
             snapshot.close()
         _write_about(app, book, folder, day, now, details, notes)
