@@ -48,7 +48,7 @@ def main(argv=None):
             print(f"配置文件 {config['_path']} 有 {len(problems)} 个问题，服务不启动，请修正后再启动：\n"
                   + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
             return 2
-        return _serve(config)
+        return _serve(config, plugins)
     problems = validate(config)
     if problems:
         print("配置有误，请修正后再启动：\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
@@ -137,34 +137,13 @@ def _tune_gc_for_serving():
 
 def _stop_on_sigterm():
     """systemd (and docker, and kill) stop a service with SIGTERM: stop as on Ctrl-C, so the running requests
-    finish, the replies kept for WeChat's retries are saved and queued pushes are flushed."""
+    finish (their replies are saved with their transactions) and queued pushes are flushed."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _restore_left_it_alone(database, log):
-    """False (and why, on stderr) when the database is missing but a restore's files are there: an interrupted
-    restore, whose data must not be replaced by a new empty database."""
-    from plugins._backup import KEPT_MARK, restore_leftovers
-    leftovers = restore_leftovers(database)
-    if leftovers and not os.path.exists(database):
-        kept = sorted({n.removesuffix("-wal").removesuffix("-shm") for n in leftovers if KEPT_MARK in n})
-        print(f"数据库 {database} 不存在，但有恢复（restore）留下的文件：\n"
-              + "".join(f"- {name}\n" for name in leftovers)
-              + "可能是上次恢复中途中断。为免在空库上启动，服务不启动。请：\n"
-              "- 重新恢复：python run_bot.py restore 备份文件 --force；\n"
-              + (f"- 或者用恢复前的旧库：把最新的 {kept[-1]}（连同同名的 -wal，如有）改名为 {database}；\n"
-                 if kept else "")
-              + "确实要从空库开始，请先把上面这些文件移到别处。", file=sys.stderr)
-        return False
-    for name in leftovers:
-        if KEPT_MARK not in name or os.path.samefile(name, database):
-            log.warning("恢复中断时留下的文件（数据库未被替换，可删除）：%s", name)
-    return True
-
-
-def _serve(config):
+def _serve(config, plugins):
     from bot import scheduler, web
     from bot.db import ServerRunning, hold_server_lock
     log = logging.getLogger("teabot")
@@ -173,8 +152,12 @@ def _serve(config):
     except ServerRunning:
         print(f"另一个 teabot 服务正在使用数据库 {config['database']}：同一个数据库只能运行一个服务。", file=sys.stderr)
         return 2
-    if not _restore_left_it_alone(config["database"], log):
-        return 2
+    for plugin in plugins:
+        for check in plugin.serve_checks if plugin.enabled(config) else ():
+            refusal = check(config, log)
+            if refusal:
+                print(refusal, file=sys.stderr)
+                return 2
     app = _build(config)
     app.pusher.resume()
     if not config["wechat"]["token"]:

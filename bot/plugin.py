@@ -81,6 +81,7 @@ class Plugin:
     onboarding: str = ""          # how someone who is not a member yet gets in (shown in menus and unknown replies)
     guest_replies: list = field(default_factory=list)  # function(roles) -> reply or None, see guest_reply
     report_sheets: list = field(default_factory=list)  # ReportSheet declarations, see report_sheet
+    serve_checks: list = field(default_factory=list)   # function(config, log) -> refusal text or None, see before_serve
     jobs: list = field(default_factory=list)           # Job declarations, see job
     module: Any = None
 
@@ -139,6 +140,12 @@ class Plugin:
             self.cli_commands[name] = (function, help or (inspect.getdoc(function) or "").splitlines()[0])
             return function
         return register
+
+    def before_serve(self, function):
+        """Declare a check `serve` runs before it opens the database: function(config, log) -> None to go on, or
+        the text (for stderr) of why the server must not start (e.g. a restore was interrupted)."""
+        self.serve_checks.append(function)
+        return function
 
     def on_start(self, function):
         self.start_hooks.append(function)

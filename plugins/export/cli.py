@@ -10,7 +10,7 @@ from datetime import date
 from bot.money import format_fen
 
 from . import plugin
-from .backup import RestoreError, restore
+from .backup import KEPT_MARK, RestoreError, restore, restore_leftovers
 from .jobs import report_path, run_backup, run_report
 from .report import write_workbook
 
@@ -103,3 +103,26 @@ def cli_restore(app, argv):
 
 
 cli_restore.skip_setup = True   # run_bot.py: do not create or migrate the database a restore is about to replace
+
+
+@plugin.before_serve
+def interrupted_restore(config, log):
+    """Why `serve` must not start when the database is missing but a restore's files are there (an interrupted
+    restore, whose data must not be replaced by a new empty database); else None, after naming harmless
+    leftovers in the log."""
+    database = config["database"]
+    leftovers = restore_leftovers(database)
+    if leftovers and not os.path.exists(database):
+        kept = sorted({n.removesuffix("-wal").removesuffix("-shm") for n in leftovers if KEPT_MARK in n})
+        return (f"数据库 {database} 不存在，但有恢复（restore）留下的文件：\n"
+                + "".join(f"- {name}\n" for name in leftovers)
+                + "可能是上次恢复中途中断。为免在空库上启动，服务不启动。请：\n"
+                "- 重新恢复：python run_bot.py restore 备份文件 --force；\n"
+                + (f"- 或者用恢复前的旧库：把最新的 {kept[-1]}（连同同名的 -wal，如有）改名为 {database}；\n"
+                   if kept else "")
+                + "确实要从空库开始，请先把上面这些文件移到别处。")
+    for name in leftovers:
+        if KEPT_MARK not in name or os.path.samefile(name, database):
+            log.warning("恢复中断时留下的文件（数据库未被替换，可删除）：%s", name)
+    return None
+
