@@ -91,7 +91,11 @@ def _problems(config, plugins):
     except ValueError as exc:  # duplicate command numbers or aliases
         problems.append(str(exc))
     if declared_ok:
+        enabled = {p.name for p in plugins if p.enabled(config)}
         for plugin in plugins:
+            if plugin.name in enabled:
+                problems += [f"plugins.{plugin.name} 需要插件 {name}，但 plugins.{name}.enabled 是 false：请同时关闭 "
+                             f"{plugin.name}，或打开 {name}" for name in plugin.requires if name not in enabled]
             for check in plugin.config_checks:
                 problems += check(config)
     return problems

@@ -89,6 +89,8 @@ MISTAKES = {
     "an unquoted time": ("plugins: {export: {report_time: 12:30}}\n", "plugins.export.report_time", '"02:00"'),
     "a misplaced nested section": ("plugins: {smtp: {host: mail.example.com}}\n", "plugins.smtp",
                                    "plugins.export.smtp"),
+    "a plugin others require turned off": ("plugins: {expense: {enabled: false}}\n", "plugins.settle",
+                                           "plugins.expense.enabled"),
 }
 
 
