@@ -276,11 +276,12 @@ def run_wrk(workdir, label, mode, port, connections, duration, run_id, users, ki
 
 
 def durability(db_path, run_id, acked):
-    """(rows of this run, acknowledged MsgIds missing from the database, integrity_check) — read after the run."""
+    """(rows of this run, acknowledged MsgIds missing from the database, integrity_check) — read after the run.
+    Each expense's note carries its MsgId ("bench-<MsgId>"), and so does the reply saved with it (inbound)."""
     conn = sqlite3.connect(db_path)
     try:
-        rows = {r[0] for r in conn.execute("SELECT source_msg_id FROM expenses WHERE source_msg_id LIKE ?",
-                                            [run_id + "%"])}
+        rows = {r[0] for r in conn.execute("SELECT substr(note, 7) FROM expenses WHERE note LIKE ?",
+                                            [f"bench-{run_id}%"])}
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()

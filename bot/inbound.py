@@ -144,6 +144,7 @@ class Inbound:
         if not saved:
             raise AlreadyAnswered(tx.value("SELECT reply FROM inbound WHERE dedupe_key = ?", [key]) or "")
         if time.monotonic() - self._last_prune >= PRUNE_INTERVAL_SECONDS:
+            # hourly, one read of the last two days' rows (no index on received_at: that would cost every message)
             self._last_prune = time.monotonic()
             tx.execute("DELETE FROM inbound WHERE received_at < ?",
                        [to_utc_text(utc_now() - timedelta(days=KEEP_INBOUND_DAYS))])

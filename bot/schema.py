@@ -75,15 +75,8 @@ def m004_reply_pages(db):
         expires_at TEXT NOT NULL)""")
 
 
-def m007_inbound_by_age(db):
-    """The hourly prune of saved replies older than two days, and the load of the last five minutes' at start,
-    seek by age instead of reading every message of the last two days."""
-    db.execute("CREATE INDEX IF NOT EXISTS inbound_received_at ON inbound (received_at)")
-
-
 MIGRATIONS = [
     ("core.m001_core", m001_core),
     ("core.m003_confirmations", m003_confirmations),
     ("core.m004_reply_pages", m004_reply_pages),
-    ("core.m007_inbound_by_age", m007_inbound_by_age),
 ]
