@@ -172,10 +172,6 @@ class App:
         """Every report sheet the plugins declare (Plugin.report_sheet), in their order."""
         return sorted((sheet for p in self.plugins for sheet in p.report_sheets), key=lambda sheet: sheet.order)
 
-    def provided(self, name):
-        """Functions enabled plugins offer under `name` (see Plugin.provide), in plugin order."""
-        return [f for p in self.plugins if p.enabled(self.config) for f in p.provisions.get(name, [])]
-
     # --- replies --------------------------------------------------------------------------------------------
 
     def handle_text(self, openid, text, msg_id=None, key=None):

@@ -76,7 +76,6 @@ class Plugin:
     config_checks: list = field(default_factory=list)  # function(config) -> [problems]
     health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz (public)
     status_hooks: list = field(default_factory=list)   # function(app) -> dict merged into `run_bot.py status`
-    provisions: dict = field(default_factory=dict)     # name -> [function]: extension points between plugins
     requires: tuple = ()          # plugins whose tables or functions this one uses: loaded and migrated first
     onboarding: str = ""          # how someone who is not a member yet gets in (shown in menus and unknown replies)
     guest_replies: list = field(default_factory=list)  # function(roles) -> reply or None, see guest_reply
@@ -170,13 +169,6 @@ class Plugin:
         """Declare the details `run_bot.py status` adds to the plugin's /healthz part: paths, error texts."""
         self.status_hooks.append(function)
         return function
-
-    def provide(self, name):
-        """Offer a function under a name other plugins look up with app.provided(name), e.g. 'report_sheet'."""
-        def register(function):
-            self.provisions.setdefault(name, []).append(function)
-            return function
-        return register
 
     def settings(self, config):
         """This plugin's section of `plugins:` in the config, over the defaults its settings_model declares."""

@@ -86,6 +86,13 @@ def m002_decided_by_message(db):
     db.execute("CREATE INDEX registration_requests_decided_msg_id ON registration_requests (decided_msg_id)")
 
 
+@plugin.migration
+def m003_no_lookup_by_message(db):
+    """The framework answers WeChat's retries with the saved reply (issue 13): nothing looks requests up by the
+    deciding MsgId any more, and new decisions leave decided_msg_id empty; the column keeps the old ones."""
+    db.execute("DROP INDEX IF EXISTS registration_requests_decided_msg_id")
+
+
 _REQUEST_SQL = """SELECT r.*, g.name AS requested_group, u.status AS user_status, cur.name AS current_group
                   FROM registration_requests r JOIN groups g ON g.id = r.group_id
                   JOIN users u ON u.openid = r.openid LEFT JOIN groups cur ON cur.id = u.group_id"""
@@ -151,8 +158,8 @@ def _approve(ctx, row):
     db = ctx.db
     now = to_utc_text(utc_now())
     changed = db.execute(
-        "UPDATE registration_requests SET status = 'approved', decided_by = ?, decided_at = ?, decided_msg_id = ? "
-        "WHERE id = ? AND status = 'pending'", [ctx.openid, now, ctx.msg_id, row["id"]]).rowcount
+        "UPDATE registration_requests SET status = 'approved', decided_by = ?, decided_at = ? "
+        "WHERE id = ? AND status = 'pending'", [ctx.openid, now, row["id"]]).rowcount
     if not changed:
         return False
     db.execute(
@@ -169,9 +176,8 @@ def _reject(ctx, row, reason):
     now = to_utc_text(utc_now())
     db = ctx.db
     changed = db.execute(
-        "UPDATE registration_requests SET status = 'rejected', decided_by = ?, decided_at = ?, "
-        "decided_msg_id = ?, reason = ? WHERE id = ? AND status = 'pending'",
-        [ctx.openid, now, ctx.msg_id, reason, row["id"]]).rowcount
+        "UPDATE registration_requests SET status = 'rejected', decided_by = ?, decided_at = ?, reason = ? "
+        "WHERE id = ? AND status = 'pending'", [ctx.openid, now, reason, row["id"]]).rowcount
     if not changed:
         return False
     db.execute(
