@@ -94,6 +94,8 @@ class ServerSettings(Section):
                                                    "sees it (at least max_body_bytes)", ge=1024)
     connection_limit: int = setting(1000, "open connections waitress accepts (its own default, 100, leaves "
                                           "keep-alive clients unserved)", ge=1)
+    public_base_url: str = setting("", "the address people open, e.g. https://tea.example.com: console and pay "
+                                       "links start with it (plugins.pay.public_base_url overrides it for pay)")
 
 
 class WeChatSettings(Section):
@@ -422,3 +424,10 @@ def config_template(plugins):
     """config.yaml as the declarations describe it: every key with its default and its comment."""
     header = TEMPLATE_HEADER.format(env=", ".join(name for name, _ in ENV_OVERRIDES))
     return header + "\n".join(_template_lines(config_model(plugins), 0)) + "\n"
+
+
+def public_base_url(config, override=""):
+    """The address links in replies start with (no trailing slash): a plugin's own setting if given, else
+    server.public_base_url; '' when neither is set."""
+    return str(override or ((config.get("server") or {}).get("public_base_url")) or "").rstrip("/")
+

@@ -37,7 +37,7 @@ class PaySettings(PluginSettings):
     notify_url: str = setting(
         "", "支付通知地址：https，不带查询参数，指向本服务 /pay/notify，例如 https://tea.example.com/pay/notify")
     public_base_url: str = setting(
-        "", "回复里付款链接的前缀：{public_base_url}/pay/<token>，例如 https://tea.example.com")
+        "", "付款链接的前缀（不填则用 server.public_base_url）：{public_base_url}/pay/<token>")
     mode: Literal[MODES] = setting("jsapi", "jsapi（公众号内直接支付，默认）或 native（扫码支付）")
     order_expire_minutes: float = setting(30, "订单有效期（分钟），到期未付自动关单", gt=0)
     max_amount: Yuan = setting(5000, "单笔上限（元）")

@@ -8,6 +8,7 @@ import os
 import secrets
 import weakref
 
+from bot.config import public_base_url
 from bot.db import audit
 from bot.money import format_fen
 from bot.plugin import ADMIN
@@ -118,8 +119,8 @@ def check_pay_config(config):
             problems.append(str(exc))
         if not str(s["notify_url"]).startswith("https://") or "?" in str(s["notify_url"]):
             problems.append("plugins.pay.notify_url 必须是不带查询参数的 https 地址（…/pay/notify）")
-        if not str(s["public_base_url"]).startswith(("http://", "https://")):
-            problems.append("plugins.pay.public_base_url 未设置（付款链接的网址前缀）")
+        if not public_base_url(config, s["public_base_url"]).startswith(("http://", "https://")):
+            problems.append("server.public_base_url（或 plugins.pay.public_base_url）未设置（付款链接的网址前缀）")
     return problems
 
 
@@ -142,7 +143,7 @@ def truncate_bytes(text, limit):
 
 
 def pay_link(app, row):
-    base = str(settings_of(app.config)["public_base_url"]).rstrip("/")
+    base = public_base_url(app.config, settings_of(app.config)["public_base_url"])
     return f"{base}/pay/{row['token']}"
 
 

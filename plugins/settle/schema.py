@@ -28,3 +28,9 @@ def m001_settlements(db):
     # the settlement history of one team (`83 组名`) without scanning every batch
     db.execute("CREATE INDEX IF NOT EXISTS settlements_group ON settlements (group_id, id)")
     db.execute("CREATE INDEX IF NOT EXISTS settlements_source_msg_id ON settlements (source_msg_id)")
+
+
+@plugin.migration
+def m002_items_by_organiser(db):
+    """A member's own settlements (the console's 我的) from their items, not every item of the centre."""
+    db.execute("CREATE INDEX IF NOT EXISTS settlement_items_openid ON settlement_items (openid, settlement_id)")

@@ -1,0 +1,33 @@
+% rebase('base.tpl', title='概览')
+<section class="cards">
+  <div class="card"><div class="label">全中心未报销</div><div class="big" data-field="centre-open">{{money(centre_fen)}} 元</div><div class="sub">{{centre_count}} 笔</div></div>
+  <div class="card"><div class="label">本季度（{{quarter}}）</div><div class="big" data-field="quarter-total">{{money(quarter_fen)}} 元</div><div class="sub">未报销 + 已报销</div></div>
+  <div class="card"><div class="label">待审核注册</div><div class="big" data-field="pending">{{pending}}</div><div class="sub"><a href="/console/people">去审核</a></div></div>
+</section>
+<h2>各小组</h2>
+<div class="table-wrap">
+<table>
+<thead><tr><th>小组</th><th class="num">未报销（元）</th><th class="num">笔数</th><th class="num">本季度（元）</th></tr></thead>
+<tbody>
+% for t in teams:
+<tr data-id="{{t['group_id']}}"><td>{{t['group_name']}}</td><td class="num">{{money(t['total_fen'])}}</td><td class="num">{{t['count']}}</td><td class="num">{{money(t['quarter_fen'])}}</td></tr>
+% end
+</tbody>
+</table>
+</div>
+% if teams:
+<h2>未报销金额（按小组）</h2>
+<img class="chart" src="/console/chart/open.svg" alt="各小组未报销金额">
+% end
+<h2>报表与备份</h2>
+<ul class="plain">
+% for label, row in (("最近的报表", last_report), ("最近的备份", last_backup)):
+  <li>{{label}}：
+  % if row:
+  {{row['name']}}，{{row['state']}}{{'，' + row['when'] if row['when'] else ''}}
+  % else:
+  还没有
+  % end
+  </li>
+% end
+</ul>

@@ -1,0 +1,2 @@
+% rebase('base.tpl', title=title)
+<p>{{message}}</p>
