@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .config import public_base_url
 from .confirm import Confirmations
 from .db import Store, StoreFault, audit, migrate, store_fault
 from .inbound import Inbound
@@ -167,6 +168,15 @@ class App:
         )
         seen = time.monotonic()
         tx.after_commit(lambda: self._touched.__setitem__(openid, seen))
+
+    def full_list_url(self, command):
+        """Where the whole list of a command's long reply is on the web (Command.full_list under
+        server.public_base_url), or '' when no base URL is set or no enabled plugin serves that path."""
+        base = public_base_url(self.config)
+        if not (command and command.full_list and base):
+            return ""
+        served = {path for p in self.plugins if p.enabled(self.config) for _, path, _ in p.routes}
+        return base + command.full_list if command.full_list in served else ""
 
     def report_sheets(self):
         """Every report sheet the plugins declare (Plugin.report_sheet), in their order."""

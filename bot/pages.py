@@ -64,12 +64,13 @@ class Pages:
     def __init__(self, store):
         self.store = store
 
-    def first(self, tx, openid, text):
+    def first(self, tx, openid, text, full_list_url=""):
         """The reply to send: `text` itself when it fits, else its first page (the rest kept for “更多”, in the
-        message's transaction `tx`)."""
+        message's transaction `tx`). `full_list_url`: a web page holding the whole list, named on every page."""
         if byte_len(text) <= REPLY_LIMIT_BYTES:
             return text
-        pages = split_pages(text)
+        link = f"\n完整列表：{full_list_url}" if full_list_url else ""
+        pages = [page + link for page in split_pages(text, REPLY_LIMIT_BYTES - _FOOTER_ROOM - byte_len(link))]
         now = utc_now()
         tx.execute(
             """INSERT INTO reply_pages (openid, pages, shown, shown_msg_id, created_at, expires_at)

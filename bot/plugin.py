@@ -40,6 +40,7 @@ class Command:
     aliases: tuple = ()
     plugin: Any = None
     menu: dict = field(default_factory=dict)   # role -> menu line for a role that may do only part of it
+    full_list: str = ""           # the web path holding the whole list a long reply of this command pages through
 
     @property
     def summary(self):
@@ -84,14 +85,16 @@ class Plugin:
     jobs: list = field(default_factory=list)           # Job declarations, see job
     module: Any = None
 
-    def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=(), menu=None):
+    def command(self, number, name, *, roles=(MEMBER,), usage="", example=(), aliases=(), menu=None, full_list=""):
         """Declare a chat command; the function takes a Context and returns the reply text. `menu` gives the
-        menu line for a role that may use only part of the command (finance may preview a settlement, not do it)."""
+        menu line for a role that may use only part of the command (finance may preview a settlement, not do it).
+        `full_list`: the web path (a route some plugin declares, e.g. the console's) with the whole list, named
+        at the end of each page when a reply is too long for one and server.public_base_url is set."""
         examples = (example,) if isinstance(example, str) else tuple(example)
 
         def register(function):
             self.commands.append(Command(number, name, function, tuple(roles), usage or str(number),
-                                         examples, tuple(aliases), self, dict(menu or {})))
+                                         examples, tuple(aliases), self, dict(menu or {}), full_list))
             return function
         return register
 

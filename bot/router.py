@@ -39,7 +39,12 @@ class Router:
     def reply(self, tx, openid, text, msg_id=None):
         """The reply text for one message, inside its transaction `tx` (long replies paged, bot/pages.py).
         A handler's error propagates: the framework rolls the message back and replies with the cause."""
-        return self.app.pages.first(tx, openid, self._reply(tx, openid, text, msg_id))
+        reply = self._reply(tx, openid, text, msg_id)
+        return self.app.pages.first(tx, openid, reply, self.app.full_list_url(self._command_of(text)))
+
+    def _command_of(self, text):
+        head, _ = split_command(normalise(text))
+        return self.app.registry.find(head) if head else None
 
     def _reply(self, tx, openid, text, msg_id):
         text = normalise(text)

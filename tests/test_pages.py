@@ -100,3 +100,28 @@ def test_over_http_unknown_text_gets_one_line_and_0_the_menu(serve, wconfig):
     assert "可用命令" in reply_content(client.post(message_xml("o-h", "0", "7102")))["Content"]
     status = reply_content(client.post(message_xml("o-h", "2", "7103")))["Content"]
     assert "o-h" in status                          # unregistered: the openid is what the admin needs
+
+
+def full_list_plugin(served=True):
+    """Command 91 replies with 300 lines and names /lists/all as the page with the whole list."""
+    plugin = Plugin("longlist", "长列表")
+
+    @plugin.command(91, "长列表", roles=(ANYONE,), example="91", full_list="/lists/all")
+    def long_list(ctx):
+        """长列表：91"""
+        return "\n".join(f"第 {n} 行：研发一组 张三 86.50 元" for n in range(300))
+    if served:
+        plugin.route("GET", "/lists/all")(lambda app: "all")
+    return plugin
+
+
+@pytest.mark.parametrize("base, served, linked", [("https://tea.example.com", True, True),
+                                                  ("", True, False), ("https://tea.example.com", False, False)])
+def test_a_paged_reply_names_the_web_page_with_the_whole_list(config, base, served, linked):
+    config["server"]["public_base_url"] = base
+    app = App(config, plugins=[full_list_plugin(served), *load_plugins()], sender=lambda *a: None).setup()
+    pages = [app.handle_text("o-a", "91")] + [app.handle_text("o-a", "更多") for _ in range(3)]
+    link = "完整列表：https://tea.example.com/lists/all"
+    for page in pages:
+        assert byte_len(page) <= REPLY_LIMIT_BYTES
+        assert (link in page) is linked, page[-120:]

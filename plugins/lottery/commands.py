@@ -205,7 +205,7 @@ def create(ctx):
 
 
 @plugin.command(85, "管理抽奖", roles=(ADMIN,), usage="85 | 85 编号 | 85 编号 开奖 | 85 编号 取消",
-                example=("85", "85 1", "85 1 开奖", "85 1 取消"), aliases=("管理抽奖",))
+                example=("85", "85 1", "85 1 开奖", "85 1 取消"), aliases=("管理抽奖",), full_list="/console/lotteries")
 def manage(ctx):
     """管理抽奖：85 列出抽奖，85 编号 查看，85 编号 开奖 立即开奖，85 编号 取消
 

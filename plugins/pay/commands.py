@@ -155,7 +155,7 @@ def confirm_static(tx, out_trade_no, actor):
 
 @plugin.command(88, "付款记录", roles=(ADMIN, FINANCE), usage="88 | 88 订单号 已收",
                 example=("88", "88 TB20260101120000ABCDEF12 已收"), aliases=("付款记录",),
-                menu={FINANCE: "付款记录：88 查看所有人最近的付款及各状态合计"})
+                menu={FINANCE: "付款记录：88 查看所有人最近的付款及各状态合计"}, full_list="/console/payments")
 def payments_overview(ctx):
     """付款记录：88 查看所有人最近的付款及各状态合计；88 订单号 已收 确认收款码到账（管理员）
 
