@@ -2,7 +2,7 @@
 <section class="cards">
   <div class="card"><div class="label">全中心未报销</div><div class="big" data-field="centre-open">{{money(centre_fen)}} 元</div><div class="sub">{{centre_count}} 笔</div></div>
   <div class="card"><div class="label">本季度（{{quarter}}）</div><div class="big" data-field="quarter-total">{{money(quarter_fen)}} 元</div><div class="sub">未报销 + 已报销</div></div>
-  <div class="card"><div class="label">待审核注册</div><div class="big" data-field="pending">{{pending}}</div><div class="sub"><a href="/console/people">去审核</a></div></div>
+  <div class="card"><div class="label">待审核注册</div><div class="big" data-field="pending">{{pending}}</div><div class="sub">{{!'<a href="/console/people">去审核</a>' if visitor.is_('admin') else '管理员在“人员”页审核'}}</div></div>
 </section>
 <h2>各小组</h2>
 <div class="table-wrap">
