@@ -8,7 +8,7 @@ from plugins.expense.ledger import team_line
 
 plugin = Plugin("query", "查询", "查看个人、小组与中心的未报销金额", requires=("expense", "settle"))
 
-STATUS_TEXT = {"member": "已通过", "pending": "待审核", "rejected": "未通过", "unknown": "未注册"}
+STATUS_TEXT = {"member": "已通过", "pending": "待审核", "rejected": "未通过", "left": "已离开", "unknown": "未注册"}
 
 
 @plugin.command(2, "我的", roles=(ANYONE,), usage="2 | 2 id", example=("2", "2 id"), aliases=("我的", "状态"))
@@ -27,6 +27,10 @@ def my_status(ctx):
         lines.append(f"{user['name']}，{ctx.group['name']}（{STATUS_TEXT[status]}）")
     elif status == "pending":
         lines.append(f"注册待审核：{user['requested_name']} → 申请小组 {_group_name(ctx, user['requested_group_id'])}")
+    elif status == "left":
+        team = f"，{ctx.group['name']}" if ctx.group else ""
+        lines.append(f"{user['name']}{team}（{STATUS_TEXT[status]}）：不能再记账，已有的未报销记录仍会正常结算。"
+                     "如需重新加入，发送 9 组名 姓名 申请。")
     elif not staff:
         lines.append(f"注册状态：{STATUS_TEXT.get(status, status)}。发送 9 组名 姓名 注册。")
     if status == "member" and user.get("requested_group_id"):
@@ -49,7 +53,7 @@ def my_status(ctx):
         when = f"，{local_text(last['created_at'], ctx.tz, '%Y-%m-%d')}" if last else ""
         lines.append(f"已报销 {totals['settled_count']} 笔，合计 {format_fen(totals['settled_fen'])} 元"
                      f"（最近一次结算 #{totals['last_settlement_id']}{when}）")
-    if status not in ("member", "pending") and not staff:
+    if status not in ("member", "pending", "left") and not staff:
         lines.append(f"你的 openid：{ctx.openid}（管理员配置 admins / finance 时要用）")
     return "\n".join(lines)
 

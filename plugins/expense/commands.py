@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 from bot.db import audit
 from bot.money import MAX_FEN, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
-from bot.plugin import ADMIN, MEMBER, ArgError, Refusal
+from bot.plugin import ADMIN, MEMBER, ArgError
 from bot.text import clean_name
 from bot.timeutil import to_utc_text, utc_now
 
 from . import plugin
+from .domain import void_expense
 
 
 MAX_NOTE = 100
@@ -176,32 +177,17 @@ def _list_records(ctx):
 
 
 @plugin.command(7, "作废", roles=(MEMBER, ADMIN), usage="7 | 7 记录号", example=("7", "7 1"), aliases=("作废",))
-def void_expense(ctx):
+def void_record(ctx):
     """作废：7 查看最近记录，7 记录号 作废一条未报销记录
 
     组员只能作废自己的记录，管理员可作废任何未报销记录。作废的记录会保留并标明作废人和时间；已报销的记录不能作废。
+    管理员作废别人的记录时可写原因（7 记录号 原因），原因会告诉记录人。
     """
     if not ctx.args:
         return _list_records(ctx)
     number = ctx.args[0].lstrip("#")
     if not number.isdigit():
         raise ArgError("记录号必须是数字")
-    expense_id = int(number)
     is_admin = ctx.is_(ADMIN)
-    db = ctx.db
-    row = db.execute("SELECT openid, status, settlement_id, amount_fen, note FROM expenses WHERE id = ?",
-                     [expense_id]).fetchone()
-    if row is None or (row[0] != ctx.openid and not is_admin):
-        raise Refusal(f"找不到你的记录 #{expense_id}。发送 7 查看你的记录。")
-    owner, status, settlement_id, amount_fen, note = row
-    if status == "void":
-        return f"记录 #{expense_id} 已经作废过了。"
-    if status == "settled":
-        raise Refusal(f"记录 #{expense_id} 已报销（结算 #{settlement_id}），不能作废；如需更正请联系管理员撤销该结算。")
-    db.execute("UPDATE expenses SET status = 'void', voided_at = ?, voided_by = ? WHERE id = ? AND status = 'open'",
-               [to_utc_text(utc_now()), ctx.openid, expense_id])
-    audit(db, ctx.openid, "expense.void", expense_id, f"{amount_fen} {note}")
-    if owner != ctx.openid:
-        ctx.push(owner, f"管理员作废了你的记录 #{expense_id}（{format_fen(amount_fen)} 元 {note}）。", kind="void")
-    return f"已作废记录 #{expense_id}：{format_fen(amount_fen)} 元 {note}".rstrip()
-
+    reason = " ".join(ctx.args[1:]) if is_admin else ""
+    return void_expense(ctx.db, int(number), ctx.openid, is_admin, reason).text()
