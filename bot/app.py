@@ -268,12 +268,12 @@ class App:
         """How a newcomer gets in, as the enabled plugins declare it (Plugin.onboarding), or ''."""
         return "；".join(p.onboarding for p in self.plugins if p.onboarding and p.enabled(self.config))
 
-    def guest_reply(self, roles):
+    def guest_reply(self, roles, user=None):
         """What a member-only command answers a non-member, from the first plugin that has an answer."""
         for plugin in self.plugins:
             if plugin.enabled(self.config):
                 for function in plugin.guest_replies:
-                    reply = function(roles)
+                    reply = function(roles, user)
                     if reply:
                         return reply
         return None

@@ -79,7 +79,7 @@ class Plugin:
     status_hooks: list = field(default_factory=list)   # function(app) -> dict merged into `run_bot.py status`
     requires: tuple = ()          # plugins whose tables or functions this one uses: loaded and migrated first
     onboarding: str = ""          # how someone who is not a member yet gets in (shown in menus and unknown replies)
-    guest_replies: list = field(default_factory=list)  # function(roles) -> reply or None, see guest_reply
+    guest_replies: list = field(default_factory=list)  # function(roles, user) -> reply or None, see guest_reply
     report_sheets: list = field(default_factory=list)  # ReportSheet declarations, see report_sheet
     serve_checks: list = field(default_factory=list)   # function(config, log) -> refusal text or None, see before_serve
     jobs: list = field(default_factory=list)           # Job declarations, see job
@@ -106,8 +106,9 @@ class Plugin:
         return function
 
     def guest_reply(self, function):
-        """Declare what a member-only command answers someone who is not a member (yet): function(roles) -> text
-        or None. The register plugin says how to register, or that the request is waiting."""
+        """Declare what a member-only command answers someone who is not a member (yet, or any more):
+        function(roles, user) -> text or None, `user` being their users row or None. The register plugin says how
+        to register, that the request is waiting, or that they have left."""
         self.guest_replies.append(function)
         return function
 

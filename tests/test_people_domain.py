@@ -194,7 +194,7 @@ def test_a_member_who_left_cannot_record_and_their_open_records_settle(app, say,
     assert audit_rows(app, "member.leave") == [{"actor": ADMIN, "target": zhang, "detail": "研发一组 张三"}]
     assert any("标记为离开“研发一组”" in t for t in pushed(app, sent, zhang))
     refusal = say(zhang, "1 20 奶茶")
-    assert "已记录" not in refusal and "9 组名 姓名" in refusal
+    assert refusal.startswith("你已离开小组，不能再记账") and "9 组名 姓名" in refusal
     assert value(app, "SELECT COUNT(*) FROM expenses") == 2
     status = say(zhang, "2")
     assert status.startswith("张三，研发一组（已离开）：不能再记账") and "#1" in status and "30.00" in status

@@ -15,7 +15,4 @@ class ExpenseSettings(PluginSettings):
 
 plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录", settings_model=ExpenseSettings)
 
-
-plugin = Plugin("expense", "记账", "记录垫付的下午茶费用，查看与作废记录", settings_model=ExpenseSettings)
-
 from . import commands, schema  # noqa: E402,F401  (they declare the commands and migrations on `plugin`)

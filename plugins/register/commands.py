@@ -166,8 +166,10 @@ def check_team_names(config):
 
 
 @plugin.guest_reply
-def how_to_join(roles):
-    """A member-only command asked by someone not (yet) a member."""
+def how_to_join(roles, user):
+    """A member-only command asked by someone not (yet, or any more) a member."""
+    if (user or {}).get("status") == "left":
+        return "你已离开小组，不能再记账；已有的未报销记录仍会正常结算。如需重新加入，发送 9 组名 姓名 申请。"
     if "pending" in roles:
         return "你的注册还在等待管理员审核，审核通过后就能使用这个命令。发送 2 查看状态。"
     return "你还没有注册。请先发送：9 组名 姓名（例如 9 研发一组 张三），管理员审核后即可使用。"
