@@ -2,6 +2,7 @@
 single use and expiry, the session cookie, signing out, roles, CSRF, the dashboard's figures against chat's, and
 the phone width."""
 
+import os
 import re
 from pathlib import Path
 
@@ -116,7 +117,13 @@ def test_a_post_without_the_csrf_token_is_403_and_does_nothing(site, browser):  
     assert requests.get(f"{base}/console", cookies=cookie, timeout=5).status_code == 200, "still signed in"
 
 
-def test_the_dashboard_agrees_with_chat_to_the_fen_and_fits_a_phone(site, browser):  # noqa: F811
+def shot_path(tmp_path, name):
+    """Where a page's screenshot goes: docs/ when TEABOT_SCREENSHOTS=docs (to refresh docs/console.md's pictures),
+    else the test's own folder (looked at when a test fails; the tree stays clean)."""
+    return (DOCS if os.environ.get("TEABOT_SCREENSHOTS") == "docs" else tmp_path) / name
+
+
+def test_the_dashboard_agrees_with_chat_to_the_fen_and_fits_a_phone(site, browser, tmp_path):  # noqa: F811
     app, base = site
     sign_in(browser, app, FINANCE)
     centre = browser.find_element(By.CSS_SELECTOR, "[data-field=centre-open]").text
@@ -130,7 +137,7 @@ def test_the_dashboard_agrees_with_chat_to_the_fen_and_fits_a_phone(site, browse
                        cookies={"teabot_console": browser.get_cookie("teabot_console")["value"]})
     assert svg.headers["Content-Type"].startswith("image/svg+xml") and "研发一组" in svg.text
     assert "kozea.github.io" not in svg.text and "<script" not in svg.text, "no CDN, no script"
-    screenshot(browser, DOCS / "console-dashboard.png")
+    screenshot(browser, shot_path(tmp_path, "console-dashboard.png"))
     phone(browser)
     for path in ("/console", "/console/me"):
         browser.get(base + path)
