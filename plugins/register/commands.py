@@ -87,7 +87,7 @@ def _approve_all(ctx):
 
 
 @plugin.command(81, "审核注册", roles=(ADMIN,), usage="81 | 81 组名 | 81 编号 | 81 编号 拒绝 [原因] | 81 全部",
-                example=("81", "81 全部"), aliases=("审核",))
+                example=("81", "81 全部"), aliases=("审核",), full_list="/console/people")
 def review(ctx):
     """审核注册：81 查看待审核，81 编号 通过，81 编号 拒绝 原因，81 全部 全部通过
 
