@@ -773,3 +773,26 @@ def test_leftovers_of_dead_runs_are_removed_and_those_of_live_runs_kept(app, con
     assert sorted(p.name for p in exports_dir.iterdir()) == sorted(
         ["teabot-20261119.xlsx", f"teabot-20261120.xlsx.snapshot-{live_pid}.db",
          f"teabot-20261120.xlsx.snapshot-{live_pid}.db-wal", f"teabot-20261120.xlsx.tmp-{live_pid}"])
+
+
+def test_a_formula_looking_note_keeps_its_quote_prefix_when_a_later_row_reuses_the_cell(tmp_path):
+    """Write-only sheets reuse one cell per column: the quote prefix of one row must not be undone by the next."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from plugins.export.report import _put
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    cell = WriteOnlyCell(sheet)
+    for value in ["=HYPERLINK(1)", "普通说明", "+1", "ok"]:
+        sheet.append([_put(cell, value)])
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        cells = re.findall(r'<c r="A(\d)"(?: s="(\d+)")?', archive.read("xl/worksheets/sheet1.xml").decode())
+        styles = re.findall(r"<xf [^>]*>", archive.read("xl/styles.xml").decode().split("<cellXfs", 1)[1])
+    prefixed = {row for row, style in cells if style and 'quotePrefix="1"' in styles[int(style)]}
+    assert prefixed == {"1", "3"}

@@ -3,6 +3,7 @@
 The ledger's own sheets (明细, 小组汇总, 结算记录) come first, then the sheets plugins declare
 (`@plugin.report_sheet`, App.report_sheets(): by their order), then 说明. Every sheet reads one snapshot."""
 
+import copy
 import errno
 import logging
 import math
@@ -86,11 +87,13 @@ def _put(cell, value):
     read as a formula gets the quote prefix, so it stays text when someone edits the cell. Every cell of the
     workbook gets its value here."""
     cell.value = value
+    prefix = isinstance(value, str) and value.startswith(FORMULA_STARTS)
     if isinstance(value, str):
         cell.data_type = "s"       # openpyxl infers a formula from a leading '=' and an error from '#N/A'
-        cell.quotePrefix = value.startswith(FORMULA_STARTS)
-    elif cell.quotePrefix:         # a reused cell: the text it held before had one
-        cell.quotePrefix = False
+    if bool(cell.quotePrefix) != prefix:
+        # the style array may be shared with cells already written (a reused column cell): change a copy
+        cell._style = copy.copy(cell._style)
+        cell.quotePrefix = prefix
     return cell
 
 
