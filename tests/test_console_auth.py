@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.app import App
 from bot.money import format_fen
@@ -84,7 +85,7 @@ def test_signing_out_ends_the_session(site, browser):  # noqa: F811
     sign_in(browser, app, ADMIN)
     stolen = browser.get_cookie("teabot_console")["value"]
     browser.find_element(By.CSS_SELECTOR, "button[name=action][value=logout]").click()
-    assert "已退出" in browser.page_source
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "已退出")
     response = requests.get(f"{base}/console", cookies={"teabot_console": stolen}, timeout=5)
     assert response.status_code == 401, "the old cookie no longer signs in"
 
