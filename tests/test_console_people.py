@@ -6,8 +6,8 @@ members get 403), a POST without the CSRF token, and the phone width."""
 import re
 
 import requests
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.confirm import FOOTER
@@ -41,13 +41,28 @@ def row_ids(driver, table):
     return [r.get_attribute("data-id") for r in rows]
 
 
+def gone(element):
+    """True once `element` is no longer in the page (chromedriver says so either as a stale reference or, while
+    the next page is being swapped in, as 'does not belong to the document')."""
+    try:
+        element.tag_name
+    except WebDriverException:          # StaleElementReferenceException is one
+        return True
+    return False
+
+
+def follow(driver, target):
+    """Click `target` (a link or a submit button) and return once the page it leads to has loaded."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    target.click()
+    WebDriverWait(driver, 10).until(lambda d: gone(old))
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    return driver
+
+
 def click(element, action):
     """Click the submit button of `action` inside `element`; returns once the page it sent has loaded."""
-    driver = element.parent
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.find_element(By.CSS_SELECTOR, f"button[name=action][value={action}]").click()
-    WebDriverWait(driver, 10).until(staleness_of(old))
-    return driver
+    return follow(element.parent, element.find_element(By.CSS_SELECTOR, f"button[name=action][value={action}]"))
 
 
 def notice(driver):
@@ -262,14 +277,14 @@ def test_the_member_list_pages_by_50_and_filters_by_name_and_team(site, browser)
     expected = [r["openid"] for r in app.store.query(
         "SELECT openid FROM users WHERE status = 'member' ORDER BY group_id, name, openid")]
     assert first == expected[:50]
-    browser.find_element(By.CSS_SELECTOR, ".pager a[rel=next]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, ".pager a[rel=next]"))
     assert row_ids(browser, "people") == expected[50:]
     assert "第 2 / 2 页" in browser.find_element(By.CSS_SELECTOR, ".pager").text
 
     browser.get(f"{base}/console/people")
     browser.find_element(By.CSS_SELECTOR, "form.filters input[name=q]").send_keys("测试0")
     Select(browser.find_element(By.CSS_SELECTOR, "form.filters select[name=team]")).select_by_visible_text("研发二组")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert row_ids(browser, "people") == [f"o-p{n:02d}" for n in range(10)]
     assert "申请换到 研发一组" in row(browser, "o-p07", "people").text
     assert browser.current_url.endswith(f"/console/people?q=%E6%B5%8B%E8%AF%950&team={group_id(app, '研发二组')}")
