@@ -10,32 +10,16 @@ from plugins.expense.ledger import team_line
 from plugins.register import group_names_text
 
 from . import plugin
-from .domain import batch, batch_organisers, reverse_settlement, settle_all, settle_group
+from .domain import (batch, batch_organisers, notify_reversed, notify_settled, reverse_settlement, settle_all,
+                     settle_group, settled_lines)
 
 HISTORY_LIMIT = 20
 DETAIL_LIMIT = 30
 
 
-def _notify_organisers(ctx, batches):
-    for created in batches:
-        info = batch(ctx.db, ctx.config, created["id"])
-        for organiser in batch_organisers(ctx.db, ctx.config, created["id"]):
-            ctx.push(organiser["openid"],
-                     f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
-                     f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
-                     kind="settle")
-
-
 def _reply_for(ctx, batches):
-    lines = []
-    for created in batches:
-        info = batch(ctx.db, ctx.config, created["id"])
-        lines.append(f"已结算 {info['group_name']}：结算 #{info['id']}，{info['record_count']} 笔，"
-                     f"合计 {format_fen(info['total_fen'])} 元")
-    if len(batches) > 1:
-        lines.append(f"共 {len(batches)} 个小组，{sum(b['record_count'] for b in batches)} 笔，"
-                     f"{format_fen(sum(b['total_fen'] for b in batches))} 元")
-    return "\n".join(lines) + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。"
+    return ("\n".join(settled_lines(ctx.db, ctx.config, batches))
+            + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。")
 
 
 def _plan_text(plan):
@@ -129,7 +113,7 @@ def settle(ctx):
         created = settle_group(ctx.db, group["id"], ctx.openid,
                                expected=(plan["count"], plan["total_fen"], plan["max_id"]))
         batches = [created]
-    _notify_organisers(ctx, batches)
+    notify_settled(ctx.db, ctx.config, batches)
     return _reply_for(ctx, batches)
 
 
@@ -193,9 +177,7 @@ def history(ctx):
         reopened = reverse_settlement(ctx.db, info["id"], ctx.openid)
         if reopened is None:
             return f"结算 #{info['id']} 已经撤销过了。"
-        for organiser in batch_organisers(ctx.db, ctx.config, info["id"]):
-            ctx.push(organiser["openid"], f"结算 #{info['id']} 已撤销，你的 {organiser['count']} 笔记录"
-                                          f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
+        notify_reversed(ctx.db, ctx.config, info["id"])
         return f"已撤销结算 #{info['id']}（{info['group_name']}）：{reopened} 笔记录恢复为未报销。"
     lines = [f"结算 #{info['id']} {info['group_name']}：{info['record_count']} 笔，合计 {format_fen(info['total_fen'])} 元",
              f"经办：{info['admin_name']}，{local_text(info['created_at'], ctx.tz)}"]

@@ -3,6 +3,7 @@ anything else that settles (the web console). A batch marks exactly the records 
 
 from bot import ledger
 from bot.db import audit
+from bot.money import format_fen
 from bot.plugin import Refusal
 from bot.timeutil import to_utc_text, utc_now
 
@@ -88,3 +89,36 @@ def batch_organisers(db, config, batch_id):
            WHERE settlement_id = :b GROUP BY openid ORDER BY total_fen DESC""", {"b": batch_id})
     names = ledger.display_names(db, config, [r["openid"] for r in rows])
     return [{**r, "name": names[r["openid"]]} for r in rows]
+
+
+def settled_lines(reader, config, batches):
+    """What was just settled, one line a batch (and the sum when more than one): `82`'s reply, the console's
+    notice."""
+    lines = []
+    for created in batches:
+        info = batch(reader, config, created["id"])
+        lines.append(f"已结算 {info['group_name']}：结算 #{info['id']}，{info['record_count']} 笔，"
+                     f"合计 {format_fen(info['total_fen'])} 元")
+    if len(batches) > 1:
+        lines.append(f"共 {len(batches)} 个小组，{sum(b['record_count'] for b in batches)} 笔，"
+                     f"{format_fen(sum(b['total_fen'] for b in batches))} 元")
+    return lines
+
+
+def notify_settled(tx, config, batches):
+    """Tell each organiser of each new batch what was settled for them (pushed once `tx` commits): `82` and the
+    console send the same pushes."""
+    for created in batches:
+        info = batch(tx, config, created["id"])
+        for organiser in batch_organisers(tx, config, created["id"]):
+            tx.push(organiser["openid"],
+                    f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
+                    f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
+                    kind="settle")
+
+
+def notify_reversed(tx, config, batch_id):
+    """Tell each organiser of a reversed batch that their records are open again (pushed once `tx` commits)."""
+    for organiser in batch_organisers(tx, config, batch_id):
+        tx.push(organiser["openid"], f"结算 #{batch_id} 已撤销，你的 {organiser['count']} 笔记录"
+                                     f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
