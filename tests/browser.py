@@ -218,3 +218,23 @@ def has_glyphs(driver, text, font="32px sans-serif"):
         const tofu = draw(String.fromCodePoint(0x10FFFD));    // private use: no font has it
         return [...text].filter((ch) => ch.trim()).every((ch) => draw(ch) !== tofu);
     """, text, font)
+
+
+def gone(element):
+    """True once `element` is no longer in the page: chromedriver says so as a stale reference or, while the next
+    page is being swapped in, as 'does not belong to the document' (which Selenium's staleness_of does not
+    count, so a wait on it can fail at random)."""
+    from selenium.common.exceptions import WebDriverException
+    try:
+        element.tag_name
+    except WebDriverException:          # StaleElementReferenceException is one
+        return True
+    return False
+
+
+def wait_gone(driver, element, seconds=15):
+    """Wait until `element` (usually the old page's <html>) is gone and the new page has loaded."""
+    from selenium.webdriver.support.wait import WebDriverWait
+    WebDriverWait(driver, seconds).until(lambda d: gone(element))
+    WebDriverWait(driver, seconds).until(lambda d: d.execute_script("return document.readyState") == "complete")
+

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.app import App
 from bot.money import format_fen
 from bot.web import start_background
-from browser import browser, desktop, no_horizontal_scroll, cut_off_elements, phone, screenshot  # noqa: F401
+from browser import browser, desktop, no_horizontal_scroll, cut_off_elements, phone, screenshot, wait_gone  # noqa: F401
 from conftest import ADMIN, FINANCE
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -84,8 +83,10 @@ def test_signing_out_ends_the_session(site, browser):  # noqa: F811
     app, base = site
     sign_in(browser, app, ADMIN)
     stolen = browser.get_cookie("teabot_console")["value"]
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "button[name=action][value=logout]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "已退出")
+    wait_gone(browser, page)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "已退出"
     response = requests.get(f"{base}/console", cookies={"teabot_console": stolen}, timeout=5)
     assert response.status_code == 401, "the old cookie no longer signs in"
 
@@ -144,3 +145,34 @@ def test_the_dashboard_agrees_with_chat_to_the_fen_and_fits_a_phone(site, browse
         browser.get(base + path)
         assert no_horizontal_scroll(browser), (path, cut_off_elements(browser))
     desktop(browser)
+
+
+ODD_VALUES = ["²", "١٢", "9" * 40, "-1", "0", "1e3", "' OR 1=1 --", "%", "<script>", "../../etc/passwd", " 1"]
+
+
+def test_odd_query_and_form_values_never_reach_a_500(site):
+    """Every console page, every filter and id in the URL and form, given values that are not what they should
+    be: a 4xx or a page that says so, never a 500."""
+    app, base = site
+    session = requests.Session()
+    assert session.get(link_for(app, ADMIN), timeout=5).status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', session.get(f"{base}/console", timeout=5).text).group(1)
+    pages = ["/console", "/console/records", "/console/records.xlsx", "/console/people", "/console/teams",
+             "/console/settlements", "/console/payments", "/console/lotteries", "/console/reports", "/console/audit",
+             "/console/me"]
+    fields = ["page", "q", "team", "status", "from", "to", "member", "actor", "action", "before", "after", "state"]
+    for path in pages:
+        for value in ODD_VALUES:
+            response = session.get(base + path, params={name: value for name in fields}, timeout=10)
+            assert response.status_code < 500, (path, value, response.status_code)
+    for path in ["/console/settlements/²", "/console/settlements/" + "9" * 40, "/console/reports/²/download",
+                 "/console/reports/" + "9" * 40 + "/download"]:
+        assert session.get(base + path, timeout=10).status_code < 500, path
+    for path in ["/console/records", "/console/people", "/console/teams", "/console/settlements", "/console/reports"]:
+        for value in ODD_VALUES:
+            form = {"csrf": csrf, "id": value, "expense_id": value, "openid": value, "group_id": value, "team": value,
+                    "target": value, "request_id": value, "name": value, "reason": value, "expect": value}
+            for action in ("void", "approve", "reject", "move", "leave", "rename", "create", "settle", "reverse",
+                           "confirm", "build", "nonsense"):
+                response = session.post(base + path, data={**form, "action": action}, timeout=10)
+                assert response.status_code < 500, (path, action, value, response.status_code)

@@ -22,6 +22,7 @@ from bot.app import App
 from bot.config import DEFAULTS
 from bot.money import format_fen
 from bot.web import start_background
+from browser import wait_gone  # noqa: E402
 from browser import cut_off_elements, desktop, make_browser, no_horizontal_scroll, phone, reset, screenshot
 from conftest import ADMIN, FINANCE
 from plugins.console.records import PER_PAGE
@@ -45,7 +46,7 @@ def click(driver, element):
     """Click what loads a new page, and wait until it has."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    wait_gone(driver, page)
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

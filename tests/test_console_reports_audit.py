@@ -20,6 +20,7 @@ from bot.app import App
 from bot.money import format_fen
 from bot.timeutil import to_utc_text
 from bot.web import start_background
+from browser import wait_gone  # noqa: E402
 from browser import browser, cut_off_elements, desktop, no_horizontal_scroll, phone  # noqa: F401
 from conftest import ADMIN, FINANCE, eventually
 from test_console_auth import link_for
@@ -61,7 +62,7 @@ def click(driver, element):
     """Click what submits a form or follows a link, and wait until the next page has replaced this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    wait_gone(driver, page)
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.web import start_background
+from browser import wait_gone  # noqa: E402
 from browser import make_browser, no_horizontal_scroll, cut_off_elements, phone, reset
 from conftest import ADMIN, FINANCE
 
@@ -69,7 +69,7 @@ def click(driver, selector):
     """Click a submit button (or link) and wait until the next page has replaced this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     one(driver, selector).click()
-    WebDriverWait(driver, 10).until(staleness_of(page))
+    wait_gone(driver, page)
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from bot.ledger import display_names
 from bot.timeutil import local_text, to_utc_text
 
-from .web import STAFF, console_page, query_value, render
+from .web import console_page, is_number, query_value, render, STAFF
 
 PER_PAGE = 50
 # actions whose target is a person's openid: shown by name, as the actor is
@@ -73,7 +73,7 @@ def audit_rows(app, actor="", action="", since=None, until=None, before=None, af
 
 def _cursor(app, text):
     """(at, id) of the audit row a page link names, or None."""
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not text.isascii() or not is_number(text) or len(text) > 18:
         return None
     row = app.store.one("SELECT at, id FROM audit WHERE id = ?", [int(text)])
     return (row["at"], row["id"]) if row else None
@@ -109,7 +109,7 @@ def audit_page(app, visitor):
             else row["target"]
 
     page_text = query_value("page", "1")
-    page = max(int(page_text), 1) if page_text.isascii() and page_text.isdigit() and len(page_text) < 9 else 1
+    page = max(int(page_text), 1) if page_text.isascii() and is_number(page_text) and len(page_text) < 9 else 1
     filters = {"actor": actor, "action": action, "from": query_value("from") if days["from"] else "",
                "to": query_value("to") if days["to"] else ""}
 

@@ -7,7 +7,7 @@ import math
 from bot import ledger
 from bot.timeutil import local_text
 
-from .web import STAFF, console_page, query_value, refuse_page, render
+from .web import console_page, is_number, query_value, refuse_page, render, STAFF
 
 PER_PAGE = 50
 WINNERS_SHOWN = 100              # per lottery on this page; the full list is in the report's 抽奖记录 sheet
@@ -37,7 +37,7 @@ def lotteries_page(app, visitor):
     count = by_state.get(state, 0) if state else sum(by_state.values())
     pages = max(1, math.ceil(count / PER_PAGE))
     text = query_value("page", "1")
-    page = min(max(int(text) if text.isdigit() else 1, 1), pages)
+    page = min(max(int(text) if is_number(text) else 1, 1), pages)
     where, params = ("WHERE l.state = :s", {"s": state}) if state else ("", {})
     ids = [r["id"] for r in app.store.query(f"SELECT l.id FROM lotteries l {where} ORDER BY l.id DESC "
                                             "LIMIT :n OFFSET :off", {**params, "n": PER_PAGE,

@@ -6,7 +6,7 @@ from bot.money import format_fen
 from bot.timeutil import local_text
 from plugins.expense.ledger import member_totals
 
-from .web import EVERYONE, console_page, query_value, render
+from .web import console_page, EVERYONE, is_number, query_value, render
 
 PER_PAGE = 50
 STATUS_TEXT = {"open": "未报销", "settled": "已报销", "void": "已作废"}
@@ -14,7 +14,7 @@ STATUS_TEXT = {"open": "未报销", "settled": "已报销", "void": "已作废"}
 
 def page_number(pages):
     text = query_value("page", "1")
-    number = int(text) if text.isdigit() else 1
+    number = int(text) if is_number(text) else 1
     return min(max(number, 1), max(pages, 1))
 
 

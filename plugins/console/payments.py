@@ -7,7 +7,7 @@ from bot import ledger
 from bot.money import format_fen
 from bot.timeutil import local_text
 
-from .web import STAFF, console_page, query_value, refuse_page, render
+from .web import console_page, is_number, query_value, refuse_page, render, STAFF
 
 PER_PAGE = 50
 PROVIDER_LABEL = {"static": "收款码", "wechatpay_v3": "微信支付"}
@@ -26,7 +26,7 @@ def payments_page(app, visitor):
     count = sum(n for s, n, _ in totals if s == status or not status)
     pages = max(1, math.ceil(count / PER_PAGE))
     text = query_value("page", "1")
-    page = min(max(int(text) if text.isdigit() else 1, 1), pages)
+    page = min(max(int(text) if is_number(text) else 1, 1), pages)
     where, params = ("WHERE p.status = :s", {"s": status}) if status else ("", {})
     rows = app.store.query(
         f"""SELECT p.id, p.out_trade_no, p.openid, p.amount_fen, p.note, p.status, p.status_reason, p.provider,

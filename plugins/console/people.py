@@ -21,7 +21,7 @@ from bot.timeutil import local_text
 from plugins.register import (approve_request, mark_left, move_member, pending_requests, reject_request,
                               rename_member)
 
-from .web import console_page, form_value, query_value, render
+from .web import console_page, form_value, is_number, query_value, render
 
 PER_PAGE = 50
 MAX_TEXT = 100
@@ -34,7 +34,7 @@ def _like(text):
 
 def _number(name, pages):
     text = query_value(name, "1")
-    number = int(text) if text.isdigit() and len(text) < 10 else 1
+    number = int(text) if is_number(text) and len(text) < 10 else 1
     return min(max(number, 1), max(pages, 1))
 
 
@@ -50,7 +50,7 @@ class Filters:
             self.params["q"] = _like(self.values["q"])
         team = self.values["team"]
         if team:
-            if not team.isdigit() or len(team) > 18 or \
+            if not is_number(team) or len(team) > 18 or \
                     app.store.one("SELECT id FROM groups WHERE id = :g", {"g": int(team)}) is None:
                 self.problem = f"没有编号为“{team}”的小组，请在列表里选。"
             else:
@@ -153,7 +153,7 @@ def _act(app, visitor, action, target):
         return f"已把“{renamed['old_name']}”改名为“{renamed['name']}”。{told}"
     if action == "move":
         group = form_value("group")
-        if not group.isdigit() or len(group) > 18:
+        if not is_number(group) or len(group) > 18:
             raise Refusal("请选择要调到的小组，没有执行任何操作。")
         with app.transaction() as tx:
             moved = move_member(tx, target, int(group), visitor.openid)

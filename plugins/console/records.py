@@ -30,7 +30,7 @@ from bot.text import clean_name
 from plugins.expense.domain import void_expense
 from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
-from .web import STAFF, console_page, form_value, query_value, refuse_page, render
+from .web import console_page, form_value, is_number, query_value, refuse_page, render, STAFF
 
 PER_PAGE = 50
 MAX_TEXT = 100
@@ -102,7 +102,7 @@ def read_filters(app):
         where.append("(" + " OR ".join(text) + ")")
     if values["team"]:
         team = values["team"]
-        if not team.isdigit() or app.store.one("SELECT id FROM groups WHERE id = :g", {"g": int(team)}) is None:
+        if not is_number(team) or app.store.one("SELECT id FROM groups WHERE id = :g", {"g": int(team)}) is None:
             problems.append(f"没有编号为“{team}”的小组，请在列表里选。")
         else:
             where.append("e.group_id = :team")
@@ -143,7 +143,7 @@ def totals(reader, filters):
 
 def _page_number(pages):
     text = query_value("page", "1")
-    number = int(text) if text.isdigit() and len(text) < 10 else 1
+    number = int(text) if is_number(text) and len(text) < 10 else 1
     return min(max(number, 1), max(pages, 1))
 
 
@@ -199,7 +199,7 @@ def _void(app, visitor):
     if form_value("action") != "void":
         return None, "不认识这个操作，没有执行任何操作。"
     number = form_value("id").lstrip("#")
-    if not number.isdigit() or len(number) > 18:
+    if not is_number(number) or len(number) > 18:
         return None, "请写要作废的记录编号。"
     reason = form_value("reason")
     if not reason:

@@ -20,7 +20,7 @@ from bot.plugin import Refusal
 from bot.timeutil import local_text
 
 from .dashboard import EXPORT_STATE, UPLOAD_STATE
-from .web import SECURITY_HEADERS, STAFF, console_page, form_value, query_value, refuse_page, render
+from .web import console_page, form_value, is_number, query_value, refuse_page, render, SECURITY_HEADERS, STAFF
 
 PER_PAGE = 50
 REPORT_NAME = re.compile(r"teabot-\d{8}\.xlsx")
@@ -119,7 +119,7 @@ def reports_page(app, visitor):
     count = app.store.one("SELECT COUNT(*) AS n FROM exports")["n"]
     pages = max(1, math.ceil(count / PER_PAGE))
     text = query_value("page", "1")
-    page = min(max(int(text) if text.isascii() and text.isdigit() and len(text) < 9 else 1, 1), pages)
+    page = min(max(int(text) if text.isascii() and is_number(text) and len(text) < 9 else 1, 1), pages)
     return render("reports.tpl", visitor, notice=notice, problem=problem, rows=_rows(app, page), money=format_fen,
                   page=page, pages=pages, page_url=lambda n: f"/console/reports?page={n}", backup_note=BACKUP_NOTE,
                   running=bool(app.store.one("SELECT 1 AS x FROM exports WHERE kind = 'report' AND state = 'running'")))

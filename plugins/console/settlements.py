@@ -16,7 +16,7 @@ from plugins.expense import ledger as expenses
 from plugins.settle.domain import (PlanChanged, batch, batch_organisers, notify_reversed, notify_settled,
                                    reverse_settlement, settle_all, settle_group, settled_lines)
 
-from .web import STAFF, console_page, form_value, query_value, render
+from .web import console_page, form_value, is_number, query_value, render, STAFF
 
 PER_PAGE = 50
 CHANGED = "确认期间待报销记录有变化（有新记录或作废），没有结算任何记录。"
@@ -25,14 +25,14 @@ ASK_AGAIN = "请核对下面最新的数字后重新确认。"
 
 def _page(name, pages):
     text = query_value(name, "1")
-    number = int(text) if text.isdigit() else 1
+    number = int(text) if is_number(text) else 1
     return min(max(number, 1), max(pages, 1))
 
 
 def _team_filter(app):
     """The history's team filter (a team id from `?team=`), or None."""
     text = query_value("team")
-    if not text.isdigit():
+    if not is_number(text):
         return None
     return app.store.one("SELECT id, name FROM groups WHERE id = :g", {"g": int(text)})
 
@@ -118,7 +118,7 @@ def _plan(app, target):
         if not plan:
             raise Refusal("所有小组都没有待报销的记录，没有生成结算。")
         return plan
-    if not target.isdigit():
+    if not is_number(target):
         raise Refusal("请选择要结算的小组。")
     found = expenses.open_totals_by_group(app.store, int(target))
     if not found:
@@ -144,7 +144,7 @@ def _expected():
     expected = {}
     for value in bottle.request.forms.getall("expect"):
         parts = str(value).split(":")
-        if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        if len(parts) != 4 or not all(is_number(p) for p in parts):
             return None
         group_id, count, total_fen, max_id = map(int, parts)
         expected[group_id] = (count, total_fen, max_id)
@@ -158,7 +158,7 @@ def _settled_notice(app, batches):
 def _settle(app, visitor, target):
     """The confirm POST: settle exactly what the admin saw, notify the organisers, in one transaction."""
     expected = _expected()
-    if expected is None or (target != "all" and (not target.isdigit() or set(expected) != {int(target)})):
+    if expected is None or (target != "all" and (not is_number(target) or set(expected) != {int(target)})):
         return _list_page(app, visitor, status=400, problem="这个确认表单不完整，没有结算任何记录。请重新操作。")
     try:
         with app.transaction() as tx:
@@ -194,7 +194,7 @@ def settlements_action(app, visitor):
 # --- one batch ----------------------------------------------------------------------------------------------------
 
 def _detail(app, visitor, batch_id, status=200, notice="", problem="", confirm=False):
-    info = batch(app.store, app.config, batch_id)
+    info = batch(app.store, app.config, batch_id) if 0 < batch_id < 2 ** 63 else None   # SQLite's integers
     if info is None:
         return render("message.tpl", visitor, status=404, title="没有这个结算",
                       message=f"没有结算 #{batch_id}。")
@@ -225,6 +225,8 @@ def settlement_page(app, visitor, batch_id):
 @console_page("/console/settlements/<batch_id:int>", roles=(ADMIN,), methods=("POST",))
 def settlement_action(app, visitor, batch_id):
     action = form_value("action")
+    if not 0 < batch_id < 2 ** 63:
+        return _detail(app, visitor, batch_id)
     if action == "reverse":
         info = batch(app.store, app.config, batch_id)
         if info is not None and info["status"] == "reversed":

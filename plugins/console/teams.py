@@ -11,7 +11,7 @@ from bot.plugin import ADMIN, Refusal
 from plugins.expense.ledger import open_totals_by_group
 from plugins.register import create_team, rename_team
 
-from .web import console_page, form_value, render
+from .web import console_page, form_value, is_number, render
 
 
 def _teams(app):
@@ -50,7 +50,7 @@ def teams_page(app, visitor):
             return _page(app, visitor, notice=f"已创建小组“{team['name']}”。组员可发送 9 {team['name']} 姓名 注册。")
         if action == "rename":
             number = form_value("id")
-            if not number.isdigit() or len(number) > 18:
+            if not is_number(number) or len(number) > 18:
                 raise Refusal("请从列表里选择要改名的小组，没有执行任何操作。")
             with app.transaction() as tx:
                 renamed = rename_team(tx, int(number), name, visitor.openid)

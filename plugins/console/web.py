@@ -106,6 +106,12 @@ def console_page(path, roles=STAFF, methods=("GET",)):
     return register
 
 
+def is_number(text):
+    """Only ASCII digits, at most 18 of them: what a page number or an id in a URL or form may be (str.isdigit
+    also takes '²' and '١', which int() refuses or reads; more digits would overflow SQLite's integers)."""
+    return bool(text) and len(text) <= 18 and text.isascii() and text.isdigit()
+
+
 def form_value(name, default=""):
     """A submitted form field as text (bottle decodes it as UTF-8), stripped."""
     return (bottle.request.forms.getunicode(name) or default).strip()

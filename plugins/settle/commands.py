@@ -81,7 +81,8 @@ def _team(ctx, name):
 
 @plugin.command(82, "结算", roles=(ADMIN, FINANCE), usage="82 | 82 组名 | 82 全部",
                 example=("82", "82 研发一组", "82 全部"), aliases=("结算",),
-                menu={FINANCE: "结算预览：82 查看各组待报销，82 组名 查看一个小组的明细"})
+                menu={FINANCE: "结算预览：82 查看各组待报销，82 组名 查看一个小组的明细"},
+                full_list="/console/settlements")
 def settle(ctx):
     """结算：82 预览待报销，82 组名 结算一个小组，82 全部 结算所有小组
 
@@ -147,7 +148,8 @@ def _history(ctx, group=None):
 
 @plugin.command(83, "结算记录", roles=(ADMIN, FINANCE), usage="83 | 83 组名 | 83 结算号 | 83 结算号 撤销",
                 example=("83", "83 1"), aliases=("结算记录",),
-                menu={FINANCE: "结算记录：83 历史列表，83 结算号 查看明细"})
+                menu={FINANCE: "结算记录：83 历史列表，83 结算号 查看明细"},
+                full_list="/console/settlements")
 def history(ctx):
     """结算记录：83 历史列表，83 结算号 查看明细，83 结算号 撤销
 
