@@ -609,3 +609,13 @@ def test_long_chinese_note_is_cut_to_127_bytes_of_description_and_pending_order_
     description = fake.orders[latest(v3, zhang)["out_trade_no"]]["body"]["description"]
     assert len(description.encode()) <= 127 and description.startswith("研发一组 奶")
     assert f"https://tea.example.com/pay/{latest(v3, zhang)['token']}" in say(zhang, "5")
+
+
+def test_pay_links_use_server_public_base_url_unless_pay_sets_its_own(config):
+    from bot.app import App
+    from plugins.pay.orders import pay_link
+    config["server"]["public_base_url"] = "https://tea.example.com/"
+    app = App(config, sender=lambda *a: None)
+    assert pay_link(app, {"token": "abc"}) == "https://tea.example.com/pay/abc"
+    config["plugins"]["pay"] = {"public_base_url": "https://pay.example.com"}
+    assert pay_link(app, {"token": "abc"}) == "https://pay.example.com/pay/abc"
