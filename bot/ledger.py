@@ -1,6 +1,8 @@
 """Read-only questions about the core tables (teams and people) that several plugins ask: any reader with
 `.query`/`.one` will do (a transaction, app.store, a report snapshot)."""
 
+from .text import is_number
+
 
 def group_by_name(store, name):
     return store.one("SELECT * FROM groups WHERE name = :n", {"n": name})
@@ -10,7 +12,7 @@ def number_or_team(store, args):
     """`81 3` / `83 #3` -> (3, None); `81 研发一组` alone -> (None, that team's row); anything else -> (None, None):
     the commands whose argument is a number or, to list one team's part, a team name."""
     number = args[0].lstrip("#")
-    if number.isdigit():
+    if is_number(number):
         return int(number), None
     return None, group_by_name(store, args[0]) if len(args) == 1 else None
 

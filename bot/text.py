@@ -32,3 +32,10 @@ _SEPARATOR = re.compile(r"\s+|、|(?<![0-9]),|,(?![0-9])")
 def split_args(text):
     """'研发二组，李四' -> ['研发二组', '李四']; '86,5 奶茶' -> ['86,5', '奶茶'] (for the amount grammar to refuse)."""
     return [token for token in _SEPARATOR.split(text or "") if token]
+
+
+def is_number(text):
+    """Only ASCII digits, at most 18 of them: what a record, request or page number may be, in chat or in a URL
+    (str.isdigit also takes '²' and '١', which int() refuses or reads; more digits overflow SQLite's integers)."""
+    return bool(text) and len(text) <= 18 and text.isascii() and text.isdigit()
+

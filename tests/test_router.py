@@ -122,3 +122,14 @@ def test_duplicate_alias_refuses_to_start():
 def test_alias_finds_the_command(say):
     assert "可用命令" in say("o-a", "菜单")
     assert "可用命令" in say("o-a", "help")
+
+
+@pytest.mark.parametrize("text", ["7 ²", "7 ١٢", "7 99999999999999999999999", "83 ²", "83 99999999999999999999999",
+                                  "81 ²", "81 99999999999999999999999", "85 ²", "6 ²", "6 99999999999999999999999"])
+def test_a_number_that_is_not_ascii_digits_or_too_long_gets_a_reply_not_an_error(app, say, member, text):
+    """str.isdigit takes '²' and Arabic-Indic digits, which int() refuses or reads, and SQLite's integers end at 19
+    digits: such a 'number' is an argument error or 'not found', never the error-id reply."""
+    member("张三")
+    who = "o-张三" if text.split()[0] in ("6", "7") else "o-admin"
+    reply = say(who, text)
+    assert not reply.startswith("出错了"), reply

@@ -9,6 +9,7 @@ import bottle
 
 from bot.ledger import display_name
 from bot.plugin import ADMIN, FINANCE, MEMBER
+from bot.text import is_number  # noqa: F401  (the pages import it from here)
 
 from . import plugin
 from .auth import COOKIE, csrf_ok, session_of
@@ -104,12 +105,6 @@ def console_page(path, roles=STAFF, methods=("GET",)):
             plugin.route(method, path)(guarded)
         return function
     return register
-
-
-def is_number(text):
-    """Only ASCII digits, at most 18 of them: what a page number or an id in a URL or form may be (str.isdigit
-    also takes '²' and '١', which int() refuses or reads; more digits would overflow SQLite's integers)."""
-    return bool(text) and len(text) <= 18 and text.isascii() and text.isdigit()
 
 
 def form_value(name, default=""):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from bot.db import audit
 from bot.money import MAX_FEN, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
 from bot.plugin import ADMIN, MEMBER, ArgError
-from bot.text import clean_name
+from bot.text import clean_name, is_number
 from bot.timeutil import to_utc_text, utc_now
 
 from . import plugin
@@ -186,7 +186,7 @@ def void_record(ctx):
     if not ctx.args:
         return _list_records(ctx)
     number = ctx.args[0].lstrip("#")
-    if not number.isdigit():
+    if not is_number(number):
         raise ArgError("记录号必须是数字")
     is_admin = ctx.is_(ADMIN)
     reason = " ".join(ctx.args[1:]) if is_admin else ""

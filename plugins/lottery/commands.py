@@ -7,6 +7,7 @@ import json
 from bot.db import audit
 from bot.pages import rest_line
 from bot.plugin import ADMIN, MEMBER, ArgError, Refusal
+from bot.text import is_number
 from bot.timeutil import local_text, to_utc_text, utc_now
 
 from . import plugin
@@ -177,7 +178,7 @@ def _list_recent(ctx):
 
 def _lottery_number(token):
     number = token.lstrip("#")
-    if not number.isdigit():
+    if not is_number(number):
         raise ArgError(f"抽奖编号必须是数字，收到“{token}”")
     return int(number)
 

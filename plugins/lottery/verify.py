@@ -1,5 +1,7 @@
 """`run_bot.py lottery-verify 编号`: recompute a finished draw from the stored seed and entries."""
 
+from bot.text import is_number
+
 from . import plugin
 from .draw import commitment, draw_winners
 from .lotteries import OPENED, STATE_LABEL, lottery, names_with_team, prizes_text, winners
@@ -51,7 +53,7 @@ def verify(reader, lottery_id, out=print):
 @plugin.cli("lottery-verify", help="lottery-verify 编号：用公布的种子复算一次开奖，核对承诺和中奖名单")
 def verify_cli(app, argv):
     """lottery-verify 编号：用公布的种子复算一次开奖，核对承诺和中奖名单"""
-    if len(argv) != 1 or not argv[0].lstrip("#").isdigit():
+    if len(argv) != 1 or not is_number(argv[0].lstrip("#")):
         print("用法：python run_bot.py lottery-verify 编号")
         return 2
     return 0 if verify(app.store, int(argv[0].lstrip("#"))) else 1
