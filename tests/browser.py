@@ -238,3 +238,18 @@ def wait_gone(driver, element, seconds=15):
     WebDriverWait(driver, seconds).until(lambda d: gone(element))
     WebDriverWait(driver, seconds).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
+
+@pytest.fixture(scope="module")
+def shared_browser():
+    """One browser for a whole test module (browser start is most of a short test's time); use `chrome`."""
+    driver = make_browser()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def chrome(shared_browser):
+    """The module's browser, reset for this test: desktop size, no cookies, storage or extra tabs."""
+    reset(shared_browser)
+    return shared_browser
+

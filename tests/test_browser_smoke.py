@@ -11,8 +11,8 @@ import bottle
 import pytest
 
 from bot.web import start_background
-from browser import browser  # noqa: F401
-from browser import (By, cut_off_elements, desktop, has_glyphs, make_browser, no_horizontal_scroll, phone, reset,
+from browser import browser, chrome, shared_browser  # noqa: F401  (fixtures)
+from browser import (By, cut_off_elements, desktop, has_glyphs, no_horizontal_scroll, phone, reset,
                      screenshot)
 
 HEAD = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>"
@@ -62,20 +62,6 @@ def pages():
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def shared():
-    """One browser for this module's static-page tests (the pattern for a module of many browser tests)."""
-    driver = make_browser()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def chrome(shared):
-    reset(shared)
-    return shared
 
 
 def png_size(path):

@@ -15,15 +15,14 @@ import openpyxl
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.app import App
 from bot.config import DEFAULTS
 from bot.money import format_fen
 from bot.web import start_background
-from browser import wait_gone  # noqa: E402
-from browser import cut_off_elements, desktop, make_browser, no_horizontal_scroll, phone, reset, screenshot
+from browser import chrome, shared_browser, wait_gone  # noqa: F401  (fixtures)
+from browser import cut_off_elements, desktop, no_horizontal_scroll, phone, screenshot
 from conftest import ADMIN, FINANCE
 from plugins.console.records import PER_PAGE
 from plugins.export.report import MONEY_FORMAT
@@ -102,19 +101,6 @@ def centre(tmp_path_factory):
     stop()
     app.pusher.flush(5)
     app.store.close()
-
-
-@pytest.fixture(scope="module")
-def shared_browser():
-    driver = make_browser()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def chrome(shared_browser):
-    reset(shared_browser)
-    return shared_browser
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.web import start_background
-from browser import wait_gone  # noqa: E402
-from browser import make_browser, no_horizontal_scroll, cut_off_elements, phone, reset
+from browser import chrome, shared_browser, wait_gone  # noqa: F401  (fixtures)
+from browser import no_horizontal_scroll, cut_off_elements, phone
 from conftest import ADMIN, FINANCE
 
 MD_WHEN = f"{(datetime.now(ZoneInfo('Asia/Shanghai')) + timedelta(days=10)):%m-%d} 16:00"   # always ahead
@@ -25,19 +25,6 @@ MD_WHEN = f"{(datetime.now(ZoneInfo('Asia/Shanghai')) + timedelta(days=10)):%m-%
 def config(config):
     config["plugins"]["pay"] = {"provider": "static", "static_url": "https://example.com/qr.png"}
     return config
-
-
-@pytest.fixture(scope="module")
-def shared():
-    driver = make_browser()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def chrome(shared):
-    reset(shared)
-    return shared
 
 
 @pytest.fixture
