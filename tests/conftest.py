@@ -1,6 +1,7 @@
 """Shared fixtures: a real config, a real SQLite file, a real app."""
 
 import copy
+import re
 import time
 
 import pytest
@@ -100,3 +101,19 @@ def member(app, say):
         assert "已通过" in reply, reply
         return openid
     return make
+
+
+def serve_console(app):
+    """(base URL, stop) of the real server for `app` on loopback, with server.public_base_url pointing at it, so
+    `89` links and pages name this server."""
+    from bot.web import start_background
+    port, stop = start_background(app)
+    app.config["server"]["public_base_url"] = base = f"http://127.0.0.1:{port}"
+    return base, stop
+
+
+def link_for(app, openid):
+    """The one-time console sign-in link `89` replies to `openid`."""
+    reply = app.handle_text(openid, "89")
+    return re.search(r"https?://\S+/console/login/\S+", reply).group(0)
+

@@ -12,9 +12,8 @@ from selenium.webdriver.common.by import By
 
 from bot.app import App
 from bot.money import format_fen
-from bot.web import start_background
 from browser import browser, desktop, no_horizontal_scroll, cut_off_elements, phone, screenshot, wait_gone  # noqa: F401
-from conftest import ADMIN, FINANCE
+from conftest import ADMIN, FINANCE, link_for, serve_console
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -23,8 +22,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def site(config, sent):
     """(app, base URL) of a real server with two teams, three members and some records."""
     app = App(config, sender=lambda openid, text: sent.append((openid, text))).setup()
-    port, stop = start_background(app)
-    config["server"]["public_base_url"] = base = f"http://127.0.0.1:{port}"
+    base, stop = serve_console(app)
     say = app.handle_text
     for openid, team, name in [("o-zs", "研发一组", "张三"), ("o-ls", "研发一组", "李四"), ("o-ww", "研发二组", "王五")]:
         say(openid, f"9 {team} {name}")
@@ -36,11 +34,6 @@ def site(config, sent):
     yield app, base
     stop()
     app.pusher.flush(5)
-
-
-def link_for(app, openid):
-    reply = app.handle_text(openid, "89")
-    return re.search(r"https?://\S+/console/login/\S+", reply).group(0)
 
 
 def sign_in(driver, app, openid):

@@ -13,8 +13,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from bot.confirm import FOOTER
 from bot.money import format_fen
 from browser import browser, cut_off_elements, desktop, no_horizontal_scroll, phone  # noqa: F401
-from conftest import ADMIN, FINANCE
-from test_console_auth import link_for, site  # noqa: F401  (a real server: two teams, three members, records)
+from conftest import ADMIN, FINANCE, link_for
+from test_console_auth import site  # noqa: F401  (a real server: two teams, three members, records)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

@@ -20,10 +20,9 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from bot.app import App
 from bot.config import DEFAULTS
 from bot.money import format_fen
-from bot.web import start_background
 from browser import chrome, shared_browser, wait_gone  # noqa: F401  (fixtures)
 from browser import cut_off_elements, desktop, no_horizontal_scroll, phone, screenshot
-from conftest import ADMIN, FINANCE
+from conftest import ADMIN, FINANCE, link_for, serve_console
 from plugins.console.records import PER_PAGE
 from plugins.export.report import MONEY_FORMAT
 
@@ -70,12 +69,6 @@ def record(app, openid, fen, note, day):
     return int(re.search(r"#(\d+)", reply).group(1))
 
 
-def serve(app):
-    port, stop = start_background(app)
-    app.config["server"]["public_base_url"] = base = f"http://127.0.0.1:{port}"
-    return base, stop
-
-
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory):
     """(app, base URL) of a real server whose ledger the module's tests only read: 张三 has 55 records over 40
@@ -96,7 +89,7 @@ def centre(tmp_path_factory):
     app.handle_text(ADMIN, "82 研发二组")
     assert "已结算" in app.handle_text(ADMIN, "确认")
     record(app, "o-ww", 4200, "咖啡 结算后", today)
-    base, stop = serve(app)
+    base, stop = serve_console(app)
     yield app, base
     stop()
     app.pusher.flush(5)
@@ -112,15 +105,14 @@ def site(tmp_path, sent):
     for openid, fen, note in [("o-zs", 8650, "奶茶"), ("o-zs", 1200, "水果"), ("o-ls", 3025, "蛋糕"),
                               ("o-ww", 9999, "咖啡")]:
         record(app, openid, fen, note, today)
-    base, stop = serve(app)
+    base, stop = serve_console(app)
     yield app, base
     stop()
     app.pusher.flush(5)
 
 
 def sign_in(driver, app, openid):
-    reply = app.handle_text(openid, "89")
-    driver.get(re.search(r"https?://\S+/console/login/\S+", reply).group(0))
+    driver.get(link_for(app, openid))
     return {"teabot_console": driver.get_cookie("teabot_console")["value"]}
 
 

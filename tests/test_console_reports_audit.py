@@ -13,17 +13,14 @@ import openpyxl
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.app import App
 from bot.money import format_fen
 from bot.timeutil import to_utc_text
-from bot.web import start_background
 from browser import wait_gone  # noqa: E402
 from browser import browser, cut_off_elements, desktop, no_horizontal_scroll, phone  # noqa: F401
-from conftest import ADMIN, FINANCE, eventually
-from test_console_auth import link_for
+from conftest import ADMIN, FINANCE, eventually, link_for, serve_console
 from plugins.export import jobs
 from plugins.export.jobs import join_background, run_backup
 
@@ -34,8 +31,7 @@ MEMBERS = [("o-zs", "研发一组", "张三"), ("o-ls", "研发一组", "李四"
 def site(config, sent):
     """(app, base URL) of a real server: three members approved by the admin, records, one team settled."""
     app = App(config, sender=lambda openid, text: sent.append((openid, text))).setup()
-    port, stop = start_background(app)
-    config["server"]["public_base_url"] = base = f"http://127.0.0.1:{port}"
+    base, stop = serve_console(app)
     say = app.handle_text
     for openid, team, name in MEMBERS:
         say(openid, f"9 {team} {name}")

@@ -13,10 +13,9 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot.web import start_background
 from browser import chrome, shared_browser, wait_gone  # noqa: F401  (fixtures)
 from browser import no_horizontal_scroll, cut_off_elements, phone
-from conftest import ADMIN, FINANCE
+from conftest import ADMIN, FINANCE, link_for, serve_console
 
 MD_WHEN = f"{(datetime.now(ZoneInfo('Asia/Shanghai')) + timedelta(days=10)):%m-%d} 16:00"   # always ahead
 
@@ -29,15 +28,13 @@ def config(config):
 
 @pytest.fixture
 def base(app, config):
-    port, stop = start_background(app)
-    config["server"]["public_base_url"] = f"http://127.0.0.1:{port}"
-    yield config["server"]["public_base_url"]
+    url, stop = serve_console(app)
+    yield url
     stop()
 
 
 def sign_in(driver, app, openid):
-    reply = app.handle_text(openid, "89")
-    link = re.search(r"https?://\S+", reply).group(0)
+    link = link_for(app, openid)
     driver.get(link)
     return link
 
