@@ -4,7 +4,7 @@ import re
 
 from .confirm import CANCEL_WORD, CONFIRM_WORD, FOOTER, NeedsConfirmation
 from .money import AmountError
-from .pages import MORE_WORD
+from .pages import MORE_WORD, REPLY_LIMIT_BYTES, byte_len
 from .plugin import ADMIN, ANYONE, FINANCE, MEMBER, ArgError, Context, Refusal
 from .text import clean, split_args
 
@@ -40,11 +40,11 @@ class Router:
         """The reply text for one message, inside its transaction `tx` (long replies paged, bot/pages.py).
         A handler's error propagates: the framework rolls the message back and replies with the cause."""
         reply = self._reply(tx, openid, text, msg_id)
-        return self.app.pages.first(tx, openid, reply, self.app.full_list_url(self._command_of(text)))
-
-    def _command_of(self, text):
-        head, _ = split_command(normalise(text))
-        return self.app.registry.find(head) if head else None
+        if byte_len(reply) <= REPLY_LIMIT_BYTES:
+            return reply
+        head, _ = split_command(normalise(text))   # only for a reply that pages: which web page holds it all
+        return self.app.pages.first(tx, openid, reply, self.app.full_list_url(self.app.registry.find(head) if head
+                                                                              else None))
 
     def _reply(self, tx, openid, text, msg_id):
         text = normalise(text)
@@ -71,12 +71,12 @@ class Router:
             return "情况有变，请重新确认：\n" + reply
         return reply
 
-    def context(self, tx, openid, command=None, plugin=None, text="", msg_id=None, confirmed=None, message=None,
+    def context(self, tx, openid, command=None, plugin=None, rest="", msg_id=None, confirmed=None, message=None,
                 user_and_group=None):
-        """The Context a handler (command, event hook) gets: who asks, in the message's transaction."""
+        """The Context a handler (command, event hook) gets: who asks, in the message's transaction; `rest` is the
+        text after the command."""
         app = self.app
         user, group = user_and_group or app.user_and_group(tx, openid)
-        head, rest = split_command(text)
         return Context(
             app=app, db=tx, openid=openid, roles=app.roles_of(openid, user or {}), user=user, group=group,
             args=split_args(rest), rest=rest, now=app.now(), msg_id=msg_id, command=command,
@@ -87,7 +87,7 @@ class Router:
         """(reply, asked): run the command in `text`; asked is True when it now waits for “确认”. What a command
         that is refused, wrongly called or asking for confirmation wrote is rolled back."""
         app = self.app
-        head, _ = split_command(text)
+        head, rest = split_command(text)
         command = app.registry.find(head) if head else None
         user, group = app.user_and_group(tx, openid)
         roles = app.roles_of(openid, user or {})
@@ -97,7 +97,7 @@ class Router:
             return f"“{command.name}”功能已关闭，请联系管理员。", False
         if not command.allowed(roles):
             return self._not_allowed(command, roles, user), False
-        ctx = self.context(tx, openid, command=command, text=text, msg_id=msg_id, confirmed=confirmed,
+        ctx = self.context(tx, openid, command=command, rest=rest, msg_id=msg_id, confirmed=confirmed,
                            user_and_group=(user, group))
         try:
             with tx.savepoint():

@@ -45,7 +45,7 @@ def build_now(app, visitor):
         return None, "报表功能已关闭（plugins.export.enabled: false）。"
     try:
         with app.transaction() as tx:
-            reply = command.handler(app.router.context(tx, visitor.openid, command=command, text=str(command.number)))
+            reply = command.handler(app.router.context(tx, visitor.openid, command=command))
     except Refusal as refusal:
         return None, str(refusal)
     return reply, None
