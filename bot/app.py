@@ -17,7 +17,7 @@ from .confirm import Confirmations
 from .db import Store, StoreFault, audit, migrate, store_fault
 from .inbound import Inbound
 from .pages import Pages
-from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Registry, load_plugins
+from .plugin import ADMIN, FINANCE, MEMBER, PENDING, ROLE_NAMES, Refusal, Registry, load_plugins
 from .push import Pusher
 from .router import Router, error_reply
 from .schema import MIGRATIONS
@@ -29,6 +29,7 @@ log = logging.getLogger("teabot")
 message_log = logging.getLogger("teabot.router")     # one line per message that was not done, as before
 
 TOUCH_INTERVAL_SECONDS = 300
+NON_TEXT_HINT = "目前只支持文字命令，发送 0 查看菜单"    # a non-text message no enabled plugin answers
 
 
 class App:
@@ -197,9 +198,15 @@ class App:
         return self.handle(key, openid, lambda tx: self._event_reply(tx, openid, event_type, message),
                            what=f"event {event_type}")
 
-    def handle_other(self, openid, key, reply):
-        """A message no plugin handles (an image, a voice): it still opens the 48-hour push window."""
-        return self.handle(key, openid, lambda tx: reply, what="other")
+    def handle_message(self, openid, msg_type, message=None, key=None):
+        """The reply to a message that is not text (an image, a voice...), once per MsgId: plugins declare handlers
+        with @plugin.on_message(type); without one that answers, NON_TEXT_HINT. Either way the message opens the
+        48-hour push window."""
+        message = message or {}
+        msg_id = message.get("MsgId") if isinstance(message.get("MsgId"), str) and message.get("MsgId") else None
+        key = key or msg_id or f"{openid}:{message.get('CreateTime') or secrets.token_hex(8)}"
+        return self.handle(key, openid, lambda tx: self._message_reply(tx, openid, msg_type.lower(), message, msg_id),
+                           what=msg_type)
 
     def handle(self, key, openid, run, what=""):
         """reply = run(tx) inside the message's own transaction, once per dedupe key (bot/inbound.py): the
@@ -254,6 +261,23 @@ class App:
                 if reply:
                     replies.append(reply)
         return self.pages.first(tx, openid, "\n".join(replies)) if replies else ""
+
+    def _message_reply(self, tx, openid, msg_type, message, msg_id):
+        """The first reply of an enabled plugin's on_message handler, run like a command: in a savepoint, a Refusal's
+        text as the reply, any other error propagating (the message is rolled back and answered with an error id)."""
+        for plugin in self.plugins:
+            if not plugin.enabled(self.config):
+                continue
+            for handler in plugin.message_hooks.get(msg_type, []):
+                ctx = self.router.context(tx, openid, plugin=plugin, message=message, msg_id=msg_id)
+                try:
+                    with tx.savepoint():
+                        reply = handler(ctx)
+                except Refusal as exc:
+                    reply = str(exc)
+                if reply:
+                    return self.pages.first(tx, openid, reply)
+        return NON_TEXT_HINT
 
     def unknown(self, text, roles):
         """The short answer to text that is no command (你好, 👍): what was not understood and where the menu is;

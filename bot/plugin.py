@@ -73,7 +73,8 @@ class Plugin:
     routes: list = field(default_factory=list)         # [(method, path, function(app) -> bottle callback)]
     cli_commands: dict = field(default_factory=dict)   # name -> (function(app, argv) -> int, help)
     start_hooks: list = field(default_factory=list)    # function(app) called by `serve` after the scheduler starts
-    event_hooks: dict = field(default_factory=dict)    # WeChat event type -> function(app, openid, message)
+    event_hooks: dict = field(default_factory=dict)    # WeChat event type -> [function(ctx)], see on_event
+    message_hooks: dict = field(default_factory=dict)  # WeChat MsgType other than text -> [function(ctx)], see on_message
     config_checks: list = field(default_factory=list)  # function(config) -> [problems]
     health_hooks: list = field(default_factory=list)   # function(app) -> dict merged into /healthz (public)
     status_hooks: list = field(default_factory=list)   # function(app) -> dict merged into `run_bot.py status`
@@ -160,6 +161,17 @@ class Plugin:
             return function
         return register
 
+    def on_message(self, msg_type):
+        """Declare function(ctx) -> reply text for a WeChat message that is not text ('image', 'video', ...).
+        `ctx.message` holds the message's fields (PicUrl, MediaId, MsgId, CreateTime...), `ctx.db` its
+        transaction, `ctx.msg_id` its MsgId; it runs as a command does (once per MsgId, reply saved for WeChat's
+        retries, Refusal's text as the reply, any other error rolled back and answered with an error id). The first
+        enabled plugin whose function returns text answers; '' passes the message on."""
+        def register(function):
+            self.message_hooks.setdefault(msg_type.lower(), []).append(function)
+            return function
+        return register
+
     def check_config(self, function):
         self.config_checks.append(function)
         return function
@@ -221,7 +233,7 @@ class Context:
     command: Command | None = None
     confirmed: str | None = None  # the prompt the user confirmed with “确认”, when this run is that confirmation
     plugin: Any = None
-    message: dict = field(default_factory=dict)   # an event's fields (for event hooks)
+    message: dict = field(default_factory=dict)   # an event's or non-text message's fields (on_event, on_message)
 
     @property
     def config(self):

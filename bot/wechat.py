@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from werobot.utils import get_signature
 
+from .app import NON_TEXT_HINT  # noqa: F401  (re-exported: where the endpoint's callers have always found it)
 from .timeutil import unix_seconds
 from .wechat_crypto import BadSignature, DecryptError, SafeModeCrypto
 from .wechat_xml import BadXML, parse_xml, render_text_reply
 
 log = logging.getLogger("teabot.wechat")
 
-NON_TEXT_HINT = "目前只支持文字命令，发送 0 查看菜单"
 SIGNATURES_KEPT = 100_000          # plaintext mode's replay memory, at most (about 30 MB; ~330 messages/s for 5 min)
 
 
@@ -186,7 +186,7 @@ class WeChatEndpoint:
         if msg_type == "event":
             event = message.get("Event")
             return self.app.handle_event(openid, event.lower() if isinstance(event, str) else "", message, key=key)
-        return self.app.handle_other(openid, key, NON_TEXT_HINT)
+        return self.app.handle_message(openid, msg_type, message, key=key)
 
 
 def make_wechat_handler(app):
