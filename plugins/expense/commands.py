@@ -12,6 +12,7 @@ from bot.timeutil import to_utc_text, utc_now
 
 from . import plugin
 from .domain import void_expense
+from .receipts import arm as arm_receipt, receipt_counts, receipt_mark
 
 
 MAX_NOTE = 100
@@ -162,6 +163,7 @@ def _confirm_if_unusual(ctx, amount_fen, note, spent_on):
 
 
 STATUS_LABEL = {"open": "未报销", "settled": "已报销", "void": "已作废"}
+RECEIPT_WORD = "小票"
 
 
 def _list_records(ctx):
@@ -171,23 +173,30 @@ def _list_records(ctx):
         "ORDER BY id DESC", [ctx.openid])
     if not rows:
         return "你还没有记录。发送 1 金额 说明 记账。"
-    lines = [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']} [{STATUS_LABEL[r['status']]}]"
+    counts = receipt_counts(ctx.db, [r["id"] for r in rows])
+    lines = [" ".join(part for part in (f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip(),
+                                        f"[{STATUS_LABEL[r['status']]}]", receipt_mark(counts.get(r["id"]))) if part)
              for r in rows]
-    return "你最近的记录：\n" + "\n".join(lines) + "\n作废请发送：7 记录号"
+    return ("你最近的记录：\n" + "\n".join(lines) + "\n作废请发送：7 记录号；补小票：7 记录号 小票，再发图片"
+            + ("\n🧾 小票张数，待取回：图片正在取回" if counts else ""))
 
 
-@plugin.command(7, "作废", roles=(MEMBER, ADMIN), usage="7 | 7 记录号", example=("7", "7 1"), aliases=("作废",))
+@plugin.command(7, "作废", roles=(MEMBER, ADMIN), usage="7 | 7 记录号 | 7 记录号 小票", example=("7", "7 1", "7 1 小票"),
+                aliases=("作废",))
 def void_record(ctx):
-    """作废：7 查看最近记录，7 记录号 作废一条未报销记录
+    """作废：7 查看最近记录，7 记录号 作废一条未报销记录，7 记录号 小票 给它补小票
 
     组员只能作废自己的记录，管理员可作废任何未报销记录。作废的记录会保留并标明作废人和时间；已报销的记录不能作废。
     管理员作废别人的记录时可写原因（7 记录号 原因），原因会告诉记录人。
+    小票：记账后 30 分钟内直接发图片即可附上；更早的未报销记录先发 7 记录号 小票，再在 10 分钟内发图片（可连发几张）。
     """
     if not ctx.args:
         return _list_records(ctx)
     number = ctx.args[0].lstrip("#")
     if not is_number(number):
         raise ArgError("记录号必须是数字")
+    if ctx.args[1:] == [RECEIPT_WORD]:
+        return arm_receipt(ctx, int(number))
     is_admin = ctx.is_(ADMIN)
     reason = " ".join(ctx.args[1:]) if is_admin else ""
     return void_expense(ctx.db, int(number), ctx.openid, is_admin, reason).text()

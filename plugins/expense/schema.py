@@ -34,3 +34,46 @@ def m001_expenses(db):
                "ON expenses (openid, status, amount_fen, settlement_id)")
     # The likely-duplicate check of every `1` (same member, amount and note within 10 minutes) seeks exactly those.
     db.execute("CREATE INDEX IF NOT EXISTS expenses_likely_duplicate ON expenses (openid, amount_fen, note, recorded_at)")
+
+
+@plugin.migration
+def m002_receipts(db):
+    """Receipts: one row per image a member sent for a record (plugins/expense/receipts.py; docs/receipts.md).
+    A row is inserted 'pending' in the message's transaction and fetched after it commits; `next_attempt_at` is
+    when the sweep fetches a pending one again, `cos_next_attempt_at` when it uploads a COS-pending one again.
+    `receipt_arms`: `7 记录号 小票` — the record a user's images go to until `expires_at` (one per user)."""
+    db.execute("""CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        expense_id INTEGER NOT NULL REFERENCES expenses(id),
+        openid TEXT NOT NULL,
+        media_id TEXT NOT NULL DEFAULT '',
+        pic_url TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'stored', 'failed', 'duplicate')),
+        sha256 TEXT,
+        content_type TEXT NOT NULL DEFAULT '',
+        size_bytes INTEGER,
+        path TEXT NOT NULL DEFAULT '',
+        thumb_path TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        error TEXT NOT NULL DEFAULT '',
+        cos_key TEXT NOT NULL DEFAULT '',
+        cos_status TEXT NOT NULL DEFAULT 'none'
+            CHECK (cos_status IN ('none', 'pending', 'uploaded', 'failed')),
+        cos_attempts INTEGER NOT NULL DEFAULT 0,
+        cos_next_attempt_at TEXT,
+        msg_id TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        stored_at TEXT)""")
+    db.execute("CREATE INDEX receipts_expense ON receipts (expense_id, status)")
+    # the fetch sweep (pending and due) and /healthz's counts of pending and failed: only those rows are indexed
+    db.execute("CREATE INDEX receipts_to_fetch ON receipts (status, next_attempt_at) "
+               "WHERE status IN ('pending', 'failed')")
+    db.execute("CREATE INDEX receipts_to_upload ON receipts (cos_status, cos_next_attempt_at) "
+               "WHERE cos_status IN ('pending', 'failed')")
+    db.execute("""CREATE TABLE receipt_arms (
+        openid TEXT PRIMARY KEY,
+        expense_id INTEGER NOT NULL REFERENCES expenses(id),
+        armed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""")
