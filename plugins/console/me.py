@@ -6,6 +6,7 @@ from bot.money import format_fen
 from bot.timeutil import local_text
 from plugins.expense.ledger import member_totals
 
+from .receipts import gallery, SHOWN
 from .web import console_page, EVERYONE, is_number, query_value, render
 
 PER_PAGE = 50
@@ -35,4 +36,5 @@ def my_page(app, visitor):
     for row in settlements:
         row["when"] = local_text(row["created_at"], app.tz)
     return render("me.tpl", visitor, money=format_fen, totals=totals, records=records, settlements=settlements,
+                  receipts=gallery(app.store, [r["id"] for r in records]), shown=SHOWN,
                   status_text=STATUS_TEXT, page=page, pages=pages, page_url=lambda n: f"/console/me?page={n}")

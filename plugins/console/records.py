@@ -27,10 +27,12 @@ from bot.ledger import all_groups, display_names
 from bot.money import format_fen
 from bot.plugin import ADMIN, Refusal
 from bot.text import clean_name
+from bot.timeutil import local_text
 from plugins.expense.domain import void_expense
 from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
-from .web import console_page, form_value, is_number, query_value, refuse_page, render, STAFF
+from .receipts import gallery, may_see, SHOWN
+from .web import console_page, EVERYONE, form_value, is_number, query_value, refuse_page, render, STAFF
 
 PER_PAGE = 50
 MAX_TEXT = 100
@@ -161,21 +163,22 @@ def _records(app, filters, page):
     names = display_names(app.store, app.config, [r["openid"] for r in rows])
     for row in rows:
         row["name"] = names[row.pop("openid")]
-    return rows
+    return rows, gallery(app.store, [r["id"] for r in rows])
 
 
 def _page(app, visitor, filters, status=200, notice=None, problem=None):
     """The page for `filters`: totals, one page of rows, the forms; nothing listed when the filters have a
     problem (it is shown with `problem`)."""
-    figures, rows, page, pages = None, [], 1, 1
+    figures, rows, receipts, page, pages = None, [], {}, 1, 1
     problems = [p for p in (problem, filters.problem) if p]
     if not filters.problem:
         figures = totals(app.store, filters)
         pages = max(1, math.ceil(sum(f["count"] for f in figures.values()) / PER_PAGE))
         page = _page_number(pages)
-        rows = _records(app, filters, page)
+        rows, receipts = _records(app, filters, page)
     return render("records.tpl", visitor, status=status, money=format_fen, filters=filters.values,
-                  teams=all_groups(app.store), figures=figures, records=rows, page=page, pages=pages,
+                  teams=all_groups(app.store), figures=figures, records=rows, receipts=receipts, shown=SHOWN,
+                  page=page, pages=pages,
                   status_text=STATUS_TEXT, statuses=STATUSES, can_void=visitor.is_(ADMIN), notice=notice,
                   problem=" ".join(problems) or None,
                   here_url="/console/records" + filters.query_string(page=page if page > 1 else None),
@@ -211,6 +214,44 @@ def _void(app, visitor):
         return None, str(refusal)
     told = "，已通知记录人" if voided.owner != visitor.openid else ""
     return voided.text() + told + "。", None
+
+
+# --- one record ----------------------------------------------------------------------------------------------
+
+
+def _void_reason(app, record):
+    """The reason given when `record` was voided ('' for none): the audit row void_expense wrote."""
+    detail = app.store.one("SELECT detail FROM audit WHERE action = 'expense.void' AND target = :t "
+                           "ORDER BY id DESC LIMIT 1", {"t": str(record["id"])})
+    prefix = f"{record['amount_fen']} {record['note']} 原因："
+    return detail["detail"][len(prefix):] if detail and detail["detail"].startswith(prefix) else ""
+
+
+@console_page("/console/records/<record_id>", roles=EVERYONE)
+def record_page(app, visitor, record_id):
+    """One record: its fields, status, batch, who voided it and why, and its receipts (thumbnails linking to the
+    images; pending ones as 待取回). A member may open only their own records (403 for anyone else's, whatever
+    the id), staff every one; an unknown id is 404."""
+    from plugins.expense.receipts import receipts_of
+    record = None
+    if is_number(record_id):
+        record = app.store.one(
+            "SELECT e.*, g.name AS group_name FROM expenses e JOIN groups g ON g.id = e.group_id WHERE e.id = :id",
+            {"id": int(record_id)})
+    if record is None:
+        return refuse_page(visitor, 404, "没有这条记录",
+                           "没有这个编号的记录。" + ("请在“记录”页查找。" if visitor.staff else "请在“我的”页查看你的记录。"))
+    if not may_see(visitor, record["openid"]):
+        return refuse_page(visitor, 403, "没有权限", "这条记录不是你的，你没有权限查看。请在“我的”页查看你的记录。")
+    names = display_names(app.store, app.config, [record["openid"], record["voided_by"]])
+    record.update(name=names[record["openid"]], recorded=local_text(record["recorded_at"], app.tz),
+                  voided=local_text(record["voided_at"], app.tz), voided_name=names.get(record["voided_by"], ""),
+                  reason=_void_reason(app, record) if record["status"] == "void" else "")
+    receipts = receipts_of(app.store, record["id"])
+    return render("record.tpl", visitor, record=record, money=format_fen, status_text=STATUS_TEXT,
+                  stored=[r for r in receipts if r["status"] == "stored"],
+                  pending=[r for r in receipts if r["status"] == "pending"],
+                  back=("/console/records", "记录") if visitor.staff else ("/console/me", "我的"))
 
 
 # --- the download ---------------------------------------------------------------------------------------------

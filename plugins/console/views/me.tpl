@@ -9,10 +9,12 @@
 % else:
 <div class="table-wrap">
 <table>
-<thead><tr><th>编号</th><th>日期</th><th class="num">金额（元）</th><th>说明</th><th>小组</th><th>状态</th></tr></thead>
+<thead><tr><th>编号</th><th>日期</th><th class="num">金额（元）</th><th>说明</th><th>小组</th><th>状态</th><th>小票</th></tr></thead>
 <tbody>
 % for r in records:
-<tr data-id="{{r['id']}}"><td>#{{r['id']}}</td><td>{{r['spent_on']}}</td><td class="num">{{money(r['amount_fen'])}}</td><td>{{r['note']}}</td><td>{{r['group_name']}}</td><td>{{status_text[r['status']]}}</td></tr>
+<tr data-id="{{r['id']}}"><td><a href="/console/records/{{r['id']}}">#{{r['id']}}</a></td><td>{{r['spent_on']}}</td><td class="num">{{money(r['amount_fen'])}}</td><td>{{r['note']}}</td><td>{{r['group_name']}}</td><td>{{status_text[r['status']]}}</td><td class="receipts">
+% include('thumbs.tpl')
+</td></tr>
 % end
 </tbody>
 </table>

@@ -35,11 +35,11 @@
 % else:
 <div class="table-wrap">
 <table class="records">
-<thead><tr><th>编号</th><th>消费日期</th><th>组员</th><th>小组</th><th class="num">金额（元）</th><th>说明</th><th>状态</th><th>结算</th>{{!'<th>作废</th>' if can_void else ''}}</tr></thead>
+<thead><tr><th>编号</th><th>消费日期</th><th>组员</th><th>小组</th><th class="num">金额（元）</th><th>说明</th><th>状态</th><th>结算</th><th>小票</th>{{!'<th>作废</th>' if can_void else ''}}</tr></thead>
 <tbody>
 % for r in records:
 <tr data-id="{{r['id']}}"{{!' class="muted"' if r['status'] == 'void' else ''}}>
-<td>#{{r['id']}}</td><td class="date">{{r['spent_on']}}</td>
+<td><a href="/console/records/{{r['id']}}">#{{r['id']}}</a></td><td class="date">{{r['spent_on']}}</td>
 % if r['member']:
 <td><a href="{{member_url(r['member'])}}">{{r['name']}}</a></td>
 % else:
@@ -47,6 +47,9 @@
 % end
 <td>{{r['group_name']}}</td><td class="num">{{money(r['amount_fen'])}}</td><td class="note">{{r['note']}}</td>
 <td>{{status_text[r['status']]}}</td><td>{{'#' + str(r['settlement_id']) if r['settlement_id'] else ''}}</td>
+<td class="receipts">
+% include('thumbs.tpl')
+</td>
 % if can_void:
 <td>
   % if r['status'] == 'open':
