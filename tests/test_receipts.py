@@ -504,3 +504,20 @@ def test_on_message_handlers_run_once_per_msgid_in_the_messages_transaction(serv
     wconfig["plugins"]["video_test"] = {"enabled": False}
     assert reply_content(client.post(message_xml("o-v", msg_type="video", msg_id="6005")))["Content"] == NON_TEXT_HINT
     assert len(seen) == 3
+
+
+# --- backups ------------------------------------------------------------------------------------------------------
+
+def test_a_backup_holds_the_database_only_and_the_status_says_where_the_receipts_are(app, wx, images, member, say):
+    import gzip
+    from bot.web import health
+    from plugins.export import jobs
+    zhang = member("张三")
+    say(zhang, "1 20 蛋糕")
+    send_image(wx, zhang, images.image("/photo.jpg", PHOTO), "5100")
+    settle_down(app)
+    backup = jobs.run_backup(app)
+    assert backup["state"] == "done" and PHOTO[:64] not in gzip.decompress(Path(backup["path"]).read_bytes())
+    note = health(app, detailed=True)["export"]["receipts"]
+    assert note.startswith(f"小票图片不在数据库备份里，单独保存在 {receipts_dir(app.config)}/（1 张，0.0 MB）")
+    assert "未启用 COS：只有这一份" in note and "receipts" not in health(app)["export"], "/healthz: numbers only"

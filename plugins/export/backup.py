@@ -1,4 +1,9 @@
-"""Database backups: a consistent online snapshot (SQLite backup API) gzipped, and a checked restore."""
+"""Database backups: a consistent online snapshot (SQLite backup API) gzipped, and a checked restore.
+
+Receipts' images are not in a backup: the database backup stays one fast file (the images of 2,000 people
+over years are GBs, and a daily copy of them, kept backup_keep times, would be GBs a day), while the images are
+content-addressed files that never change once written, so an incremental copy of the folder (rsync) and
+the COS copy under `receipts/` keep them. receipts_note() says so wherever a backup is reported."""
 
 import gzip
 import os
@@ -9,7 +14,11 @@ import time
 from datetime import datetime
 from urllib.request import pathname2url
 
+from bot.cos import Cos
 from bot.db import ServerRunning, hold_server_lock, server_running
+from plugins.expense.receipts import receipts_dir
+
+from . import plugin
 
 KEPT_MARK = ".before-restore-"             # <database>.before-restore-YYYYMMDD-HHMMSS: the database a restore replaced
 STAGED_MARK = ".restore-tmp-"              # <database>.restore-tmp-PID: a restore's copy before it is switched in
@@ -55,6 +64,24 @@ def snapshot(database_path, target_gz):
         _remove(raw)
         _remove(gz_tmp)
     return size
+
+
+def receipts_note(app):
+    """One sentence for a backup's report, notice and status: the receipts' images are kept apart from it, where,
+    how many, and whether COS holds a copy."""
+    row = app.store.one("SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS b, "
+                        "COUNT(CASE WHEN cos_status = 'uploaded' THEN 1 END) AS up FROM receipts WHERE status = 'stored'")
+    cos = Cos(app.config)
+    where = f"{receipts_dir(app.config)}/（{row['n']} 张，{row['b'] / 1e6:.1f} MB）"
+    remote = (f"，其中 {row['up']} 张在 COS 的 {cos.key('receipts', '')} 下另有一份" if cos.enabled
+              else "，未启用 COS：只有这一份")
+    return f"小票图片不在数据库备份里，单独保存在 {where}{remote}；请另行备份该目录（文件只增不改，rsync 即可）。"
+
+
+@plugin.status
+def receipts_status(app):
+    """`run_bot.py status`: where the receipts' images are, since a backup does not hold them."""
+    return {"export": {"receipts": receipts_note(app)}}
 
 
 def _fsync_folder(folder):
