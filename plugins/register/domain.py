@@ -145,6 +145,7 @@ def approve_pending(tx, row, actor):
         """UPDATE users SET status = 'member', group_id = ?, name = ?, approved_at = ?, approved_by = ?,
                requested_group_id = NULL, requested_name = '', requested_at = NULL
            WHERE openid = ?""", [row["group_id"], row["name"], now, actor, row["openid"]])
+    record_stay(tx, row["openid"], row["group_id"], now)
     audit(tx, actor, "approve", row["openid"], f"#{row['id']} {row['requested_group']} {row['name']}")
     tx.push(row["openid"], f"你的注册已通过：{row['name']}，小组“{row['requested_group']}”。"
                            "发送 1 金额 说明 即可记账，发送 0 查看菜单。", kind="approve")
@@ -222,6 +223,7 @@ def move_member(tx, openid, group_id, actor):
     if group["id"] == user["group_id"]:
         raise Refusal(f"{user['name']} 已经在“{group['name']}”，不用换组。")
     tx.execute("UPDATE users SET group_id = ? WHERE openid = ?", [group["id"], openid])
+    record_stay(tx, openid, group["id"], to_utc_text(utc_now()))
     audit(tx, actor, "member.move", openid, f"{user['group_name']} → {group['name']}")
     if actor != openid:
         tx.push(openid, f"管理员把你调到了“{group['name']}”。之后的记录记在“{group['name']}”；"
@@ -245,12 +247,24 @@ def mark_left(tx, openid, actor):
                "WHERE openid = ? AND status = 'pending'", [actor, now, "已离开", openid])
     tx.execute("UPDATE users SET status = 'left', requested_group_id = NULL, requested_name = '', "
                "requested_at = NULL WHERE openid = ?", [openid])
+    record_stay(tx, openid, None, now)
     audit(tx, actor, "member.leave", openid, f"{user['group_name']} {user['name']}"
           + (" 撤回申请 " + "、".join(f"#{r}" for r in withdrawn) if withdrawn else ""))
     if actor != openid:
         tx.push(openid, f"管理员已将你标记为离开“{user['group_name']}”，你不能再记账；已有的未报销记录仍会正常结算。"
                         "如需重新加入，请发送 9 组名 姓名 申请。", kind="member")
     return {"openid": openid, "name": user["name"], "group_id": user["group_id"], "group": user["group_name"]}
+
+
+def record_stay(tx, openid, group_id, at):
+    """The membership history (table memberships, UTC): from `at` the person is in team `group_id`, or in none
+    (None: they left). Their open stay in another team ends at `at`; one in the same team goes on (a member
+    approved again under a new name stays where they were)."""
+    tx.execute("UPDATE memberships SET left_at = ? WHERE openid = ? AND left_at IS NULL AND group_id IS NOT ?",
+               [at, openid, group_id])
+    if group_id is not None and not tx.value(
+            "SELECT 1 FROM memberships WHERE openid = ? AND left_at IS NULL AND group_id = ?", [openid, group_id]):
+        tx.execute("INSERT INTO memberships (openid, group_id, joined_at) VALUES (?, ?, ?)", [openid, group_id, at])
 
 
 # --- teams ------------------------------------------------------------------------------------------------------
