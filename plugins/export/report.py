@@ -42,6 +42,7 @@ BODY = Font(name=FONT_NAME)
 BOLD = Font(name=FONT_NAME, bold=True)
 GREY = Font(name=FONT_NAME, color="FF808080")           # rows that do not count: voided records, reversed batches
 GREY_BOLD = Font(name=FONT_NAME, bold=True, color="FF808080")
+LINK = Font(name=FONT_NAME, color="FF0563C1", underline="single")   # a hyperlink's text, as Excel shows one
 LINE_HEIGHT = 15                                      # points, one line of FONT_NAME at 11 pt
 HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -419,28 +420,74 @@ def _team_width(reader):
     return _widest(row[0] for row in reader.execute("SELECT name FROM groups"))
 
 
+# Excel keeps at most 65,530 hyperlinks in a worksheet (its specifications and limits); the 明细 of a big ledger
+# links its newest records only and says so below its totals.
+DETAIL_LINKS = 65_530
+RECEIPT_CHUNK = 500          # records whose receipt counts are read in one query as the sheet streams
+
+
 def _write_details(reader, book, folder, progress, progress_every):
+    """The 明细 sheet: every record, then the totals that count and the voided ones apart. 小票: how many receipts
+    are stored for the record (pending ones not yet), read in chunks of RECEIPT_CHUNK records as the rows stream;
+    with server.public_base_url, 链接: a hyperlink (never a formula) to the record's console page."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from bot.config import public_base_url
+    from plugins.expense.receipts import receipt_counts
+
     names = _names(reader, "SELECT DISTINCT openid FROM expenses")
-    spec = {"title": "明细", "header": ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次"],
-            "money_columns": [5], "date_columns": [1], "datetime_columns": [2],
-            "widths": {3: _team_width(reader), 4: _widest(names.values()), 6: 44}}
+    base = public_base_url(reader.app.config)
+    header = ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次", "小票"]
+    link = len(header)               # the 链接 column's index, when there is one
+    if base:
+        header.append("链接")
+    spec = {"title": "明细", "header": header, "money_columns": [5], "date_columns": [1], "datetime_columns": [2],
+            "widths": {3: _team_width(reader), 4: _widest(names.values()), 6: 44, 9: 8, 10: 8}}
     sheet = SheetWriter(book, reader.app.tz, spec, folder, progress, progress_every)
+    unlinked = 0                     # the oldest records, beyond Excel's hyperlinks per sheet, get none
+    if base:
+        unlinked = max(0, reader.value("SELECT COUNT(*) FROM expenses") - DETAIL_LINKS)
+        sheet._cells[False][link].font = LINK
+        letter = get_column_letter(link + 1)
     by_status = {"open": 0, "settled": 0, "void": 0}
     count_by_status = {"open": 0, "settled": 0, "void": 0}
+    receipts_by_status = {"open": 0, "settled": 0, "void": 0}
     cursor = reader.execute(
         """SELECT e.id, e.spent_on, e.recorded_at, g.name, e.openid, e.amount_fen, e.note, e.status, e.settlement_id
            FROM expenses e JOIN groups g ON g.id = e.group_id ORDER BY e.id""")
-    for row in cursor:   # a cursor, not fetchall: memory stays flat however big the ledger is
-        status = row[7]
-        by_status[status] += row[5]
-        count_by_status[status] += 1
-        sheet.add([row[0], row[1], row[2], row[3], names[row[4]], row[5], row[6], STATUS_TEXT.get(status, status),
-                   row[8]], grey=status == "void")
+    while rows := cursor.fetchmany(RECEIPT_CHUNK):   # a cursor, not fetchall: memory stays flat however big
+        counts = receipt_counts(reader, [row[0] for row in rows])
+        for row in rows:
+            status = row[7]
+            by_status[status] += row[5]
+            count_by_status[status] += 1
+            stored = counts[row[0]]["stored"] if row[0] in counts else 0
+            receipts_by_status[status] += stored
+            values = [row[0], row[1], row[2], row[3], names[row[4]], row[5], row[6], STATUS_TEXT.get(status, status),
+                      row[8], stored]
+            if base:
+                # the row's own link on the column's one reused cell, set before the row is written (sheet.count
+                # rows are below the header so far)
+                cell = sheet._cells[status == "void"][link]
+                if sheet.count < unlinked:
+                    cell._hyperlink = None
+                    values.append(None)
+                else:
+                    cell._hyperlink = Hyperlink(ref=f"{letter}{sheet.count + 2}",
+                                                target=f"{base}/console/records/{row[0]}")
+                    values.append("查看")
+            sheet.add(values, grey=status == "void")
     counted = count_by_status["open"] + count_by_status["settled"]
-    sheet.total_row(f"合计（未报销 + 已报销，{counted} 笔）", {5: by_status["open"] + by_status["settled"]})
+    sheet.total_row(f"合计（未报销 + 已报销，{counted} 笔）", {5: by_status["open"] + by_status["settled"]},
+                    counts={9: receipts_by_status["open"] + receipts_by_status["settled"]})
     for status in ("open", "settled"):
-        sheet.total_row(f"其中{STATUS_TEXT[status]}（{count_by_status[status]} 笔）", {5: by_status[status]})
-    sheet.total_row(f"已作废（{count_by_status['void']} 笔，不计入合计）", {5: by_status["void"]}, grey=True)
+        sheet.total_row(f"其中{STATUS_TEXT[status]}（{count_by_status[status]} 笔）", {5: by_status[status]},
+                        counts={9: receipts_by_status[status]})
+    sheet.total_row(f"已作废（{count_by_status['void']} 笔，不计入合计）", {5: by_status["void"]},
+                    counts={9: receipts_by_status["void"]}, grey=True)
+    if unlinked:
+        sheet.total_row(f"链接：Excel 一张表最多 {DETAIL_LINKS:,} 个链接，只有最新的 {DETAIL_LINKS:,} 笔有；更早的记录请打开 "
+                        f"{base}/console/records/编号", {}, grey=True)
     sheet.finish()
     return {"rows": sheet.count, "total_fen": by_status["open"] + by_status["settled"], "by_status": by_status,
             "count_by_status": count_by_status}
