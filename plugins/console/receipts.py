@@ -13,6 +13,8 @@ import os
 
 import bottle
 
+from plugins.expense.receipts import receipt_file, receipts_dir, receipts_of, thumb_file
+
 from .web import console_page, EVERYONE, is_number, refuse_page, SECURITY_HEADERS
 
 log = logging.getLogger("teabot.console")
@@ -36,7 +38,6 @@ def may_see(visitor, owner):
 def gallery(reader, expense_ids):
     """{expense_id: {"stored": [receipt ids], "pending": count}} of the records that have stored or pending
     receipts (others absent), for the thumbnails of a list page (50 records: one indexed look-up each)."""
-    from plugins.expense.receipts import receipts_of
     shown = {}
     for expense_id in expense_ids:
         rows = receipts_of(reader, expense_id)
@@ -51,7 +52,6 @@ def _not_found(visitor, message):
 
 
 def _serve(app, visitor, receipt_id, thumb):
-    from plugins.expense.receipts import receipt_file, receipts_dir, thumb_file
     row = None
     if is_number(receipt_id) and len(receipt_id) <= 18:
         row = app.store.one("SELECT r.*, e.openid AS owner FROM receipts r JOIN expenses e ON e.id = r.expense_id "

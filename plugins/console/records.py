@@ -29,6 +29,7 @@ from bot.plugin import ADMIN, Refusal
 from bot.text import clean_name
 from bot.timeutil import local_text
 from plugins.expense.domain import void_expense
+from plugins.expense.receipts import receipts_of
 from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
 from .receipts import gallery, may_see, SHOWN
@@ -232,7 +233,6 @@ def record_page(app, visitor, record_id):
     """One record: its fields, status, batch, who voided it and why, and its receipts (thumbnails linking to the
     images; pending ones as 待取回). A member may open only their own records (403 for anyone else's, whatever
     the id), staff every one; an unknown id is 404."""
-    from plugins.expense.receipts import receipts_of
     record = None
     if is_number(record_id):
         record = app.store.one(
