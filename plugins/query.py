@@ -4,7 +4,9 @@ from bot.money import format_fen
 from bot.plugin import ADMIN, ANYONE, FINANCE, MEMBER, Plugin
 from bot.timeutil import local_text
 from plugins.expense import ledger
+from plugins import quota as quotas
 from plugins.expense.ledger import team_line
+from plugins.quota import short_yuan
 
 plugin = Plugin("query", "查询", "查看个人、小组与中心的未报销金额", requires=("expense", "settle"))
 
@@ -64,10 +66,12 @@ def team_totals(ctx):
     rows = ledger.open_totals_by_member(ctx.db, ctx.group["id"])
     total = sum(r["total_fen"] for r in rows)
     count = sum(r["count"] for r in rows)
+    quota = quotas.quota_for(ctx.db, ctx.app, ctx.group, ctx.now.date())
+    quota_line = [quota.line(f"本季度（{quota.quarter}）")] if quota else []
     if not rows:
-        return f"{ctx.group['name']}：没有未报销的记录。"
+        return "\n".join([f"{ctx.group['name']}：没有未报销的记录。", *quota_line])
     lines = [f"{r['name']}：{format_fen(r['total_fen'])} 元（{r['count']} 笔）" for r in rows]
-    return f"{ctx.group['name']} 未报销合计 {format_fen(total)} 元（{count} 笔）：\n" + "\n".join(lines)
+    return "\n".join([f"{ctx.group['name']} 未报销合计 {format_fen(total)} 元（{count} 笔）：", *quota_line, *lines])
 
 
 @plugin.command(4, "中心", roles=(MEMBER, ADMIN, FINANCE), usage="4", example="4", aliases=("中心", "全部"))
@@ -78,12 +82,32 @@ def centre_totals(ctx):
         return "还没有小组。"
     total = sum(r["total_fen"] for r in rows)
     count = sum(r["count"] for r in rows)
-    lines = [f"全中心合计：{format_fen(total)} 元（{count} 笔）", "各组未报销："]
+    lines = [f"全中心合计：{format_fen(total)} 元（{count} 笔）"]
+    quotas_now = quotas.quotas_for_all(ctx.db, ctx.app, ctx.now.date())
+    if quotas_now:
+        return "\n".join(lines + _centre_quota_lines(rows, quotas_now))
+    lines.append("各组未报销：")
     lines += [team_line(r) for r in rows if r["count"]]
     idle = [r["group_name"] for r in rows if not r["count"]]
     if idle:
         lines.append("没有未报销：" + "、".join(idle))
     return "\n".join(lines)
+
+
+def _centre_quota_lines(rows, quotas_now):
+    """`4` with quotas: the quarter's sums, then one short line per team: its open total, and this quarter's used
+    and allowance, in exact 元 without separators or trailing zeros ('研发一组 1234.5 2345.67/3000', '!' when
+    over), so that 50 teams fit one reply."""
+    some = next(iter(quotas_now.values()))
+    over = sum(1 for q in quotas_now.values() if q.over_fen)
+    lines = [f"本季度（{some.quarter}）已用 {format_fen(sum(q.used_fen for q in quotas_now.values()))} / 额度 "
+             f"{format_fen(sum(q.allowance_fen for q in quotas_now.values()))} 元" + (f"，{over} 个组超出（!）" if over else ""),
+             "各组：未报销 本季度已用/额度（元）"]
+    for r in rows:
+        q = quotas_now.get(r["group_id"])
+        figures = f"{short_yuan(q.used_fen)}/{short_yuan(q.allowance_fen)}" + ("!" if q.over_fen else "") if q else "不设额度"
+        lines.append(f"{r['group_name']} {short_yuan(r['total_fen'])} {figures}")
+    return lines
 
 
 def _group_name(ctx, group_id):

@@ -1,5 +1,5 @@
-"""概览: the centre's open total, each team's open and this quarter's totals, pending registrations, the last report
-and backup, and a chart of open totals per team (pygal, served as its own SVG so the page's CSP stays strict)."""
+"""概览: the centre's open total, each team's open and this quarter's totals (with quotas: allowance, used and
+left, as `3` and `4` give them), pending registrations, the last report and backup, and a chart of open totals per team (pygal, served as its own SVG so the page's CSP stays strict)."""
 
 from xml.etree import ElementTree
 
@@ -10,6 +10,7 @@ from pygal.style import Style
 from bot.money import format_fen
 from bot.timeutil import local_text
 from plugins.expense.ledger import open_totals_by_group, quarter_totals
+from plugins.quota import quotas_for_all
 
 from . import plugin
 from .web import STAFF, console_page, current_visitor, render, refuse_page
@@ -23,12 +24,16 @@ def quarter_label(now):
 
 
 def team_figures(app):
-    """Every team's open total and count, and this quarter's total (open + settled, voided excluded)."""
+    """Every team's open total and count, this quarter's total (open + settled, voided excluded) and, with quotas,
+    its Quota for this quarter (allowance, used, left: the figures `3` and `4` give) under "quota" (None for a
+    team without one)."""
     now = app.now()
     label = quarter_label(now)
     this_quarter = {r["group_id"]: r["open_fen"] + r["settled_fen"]
                     for r in quarter_totals(app.store, now.year) if r["quarter"] == label}
-    teams = [{**row, "quarter_fen": this_quarter.get(row["group_id"], 0)} for row in open_totals_by_group(app.store)]
+    quotas = quotas_for_all(app.store, app, now.date())
+    teams = [{**row, "quarter_fen": this_quarter.get(row["group_id"], 0), "quota": quotas.get(row["group_id"])}
+             for row in open_totals_by_group(app.store)]
     return label, teams
 
 
@@ -47,9 +52,12 @@ def _last(app, kind):
 def dashboard(app, visitor):
     label, teams = team_figures(app)
     pending = app.store.one("SELECT COUNT(*) AS n FROM registration_requests WHERE status = 'pending'")["n"]
+    quotas = [t["quota"] for t in teams if t["quota"]]
     return render("dashboard.tpl", visitor, money=format_fen, teams=teams, quarter=label,
                   centre_fen=sum(t["total_fen"] for t in teams), centre_count=sum(t["count"] for t in teams),
-                  quarter_fen=sum(t["quarter_fen"] for t in teams), pending=pending,
+                  quarter_fen=sum(t["quarter_fen"] for t in teams), pending=pending, with_quota=bool(quotas),
+                  allowance_fen=sum(q.allowance_fen for q in quotas), used_fen=sum(q.used_fen for q in quotas),
+                  over_teams=sum(1 for q in quotas if q.over_fen),
                   last_report=_last(app, "report"), last_backup=_last(app, "backup"))
 
 

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from bot.db import audit
 from bot.money import MAX_FEN, format_fen, looks_like_amount, parse_amount, yuan_setting_to_fen
-from bot.plugin import ADMIN, MEMBER, ArgError
+from bot.plugin import ADMIN, MEMBER, ArgError, Refusal
 from bot.text import clean_name, is_number
 from bot.timeutil import to_utc_text, utc_now
+from plugins import quota as quotas
 
 from . import plugin
 from .domain import void_expense
@@ -96,11 +97,30 @@ def open_total(db, openid):
     return db.execute(OPEN_TOTAL_SQL, [openid]).fetchone()[0]
 
 
-def _ack(ctx, expense, total_fen):
+def _ack(ctx, expense, total_fen, quota=None):
+    """The reply to a record; with a quota, the team's figures for the record's quarter (this record included),
+    and plainly when this record took the team beyond its allowance."""
     note = f" {expense['note']}" if expense["note"] else ""
-    return (f"已记录 #{expense['id']}：{format_fen(expense['amount_fen'])} 元{note}（{expense['spent_on']}，"
-            f"{ctx.group['name'] if ctx.group else ''}）\n你的未报销合计：{format_fen(total_fen)} 元"
-            f"\n记错了？发送 7 {expense['id']} 作废")
+    lines = [f"已记录 #{expense['id']}：{format_fen(expense['amount_fen'])} 元{note}（{expense['spent_on']}，"
+             f"{ctx.group['name'] if ctx.group else ''}）", f"你的未报销合计：{format_fen(total_fen)} 元"]
+    if quota is not None:
+        label = quotas.label_for(quota, ctx.now.date())
+        lines.append(quota.line(label))
+        if quota.used_fen - expense["amount_fen"] <= quota.allowance_fen < quota.used_fen:
+            lines.append(f"注意：这笔记录让{quota.group_name}{label.strip()}超出了额度，超出 {format_fen(quota.over_fen)} 元。")
+    lines.append(f"记错了？发送 7 {expense['id']} 作废")
+    return "\n".join(lines)
+
+
+def _refuse_over_quota(ctx, quota, amount_fen):
+    """plugins.quota.over = refuse: a record that would take the team beyond its allowance is not recorded."""
+    if not quotas.refuses(ctx.app, quota, amount_fen):
+        return
+    label = quotas.label_for(quota, ctx.now.date())
+    what_next = (f"可以记一笔不超过 {format_fen(quota.left_fen)} 元的金额；" if quota.left_fen > 0 else
+                 f"{label.strip()}的额度已经用完；")
+    raise Refusal(f"没有记录：这笔 {format_fen(amount_fen)} 元会让{quota.group_name}{label.strip()}超出额度。\n"
+                  f"{quota.line(label)}。\n{what_next}确需超额报销请联系管理员。")
 
 
 @plugin.command(1, "记账", roles=(MEMBER,), usage="1 金额 [说明] [日期]",
@@ -115,6 +135,8 @@ def record_expense(ctx):
         raise ArgError(f"第一个参数应是金额，收到“{ctx.args[0]}”")
     max_fen = ctx.settings.get("max_amount_fen")
     amount_fen, note, spent_on = parse_expense_args(ctx.args, ctx.now.date(), max_fen)
+    quota = quotas.quota_for(ctx.db, ctx.app, ctx.group, spent_on)      # None without a quota: replies unchanged
+    _refuse_over_quota(ctx, quota, amount_fen)
     _confirm_if_unusual(ctx, amount_fen, note, spent_on)
     cursor = ctx.db.execute(
         """INSERT INTO expenses (openid, group_id, amount_fen, note, spent_on, recorded_at)
@@ -124,7 +146,8 @@ def record_expense(ctx):
     expense_id = cursor.lastrowid
     audit(ctx.db, ctx.openid, "expense.record", expense_id, f"{amount_fen} {note}")
     expense = {"id": expense_id, "amount_fen": amount_fen, "note": note, "spent_on": spent_on.isoformat()}
-    return _ack(ctx, expense, open_total(ctx.db, ctx.openid))     # in the same transaction: includes this record
+    return _ack(ctx, expense, open_total(ctx.db, ctx.openid),       # in the same transaction: includes this record
+                quota and quota.with_record(amount_fen))
 
 
 def confirm_above_fen(settings):

@@ -29,6 +29,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from bot.ledger import display_names
 from plugins.expense.ledger import quarter_totals
+from plugins.quota import quarter_label, quotas_for_all
 
 log = logging.getLogger("teabot.export")
 
@@ -493,7 +494,11 @@ def _write_details(reader, book, folder, progress, progress_every):
             "count_by_status": count_by_status}
 
 
-def _write_summary(reader, book, folder, year):
+def _write_summary(reader, book, folder, year, day=None):
+    """The 小组汇总 sheet: per team its open and settled counts and totals, the four quarters of `year` (open and
+    settled apart), and with quotas (plugins/quota) the allowance, used (open + settled) and left of the quarter of
+    `day` (the report's day; None: today, or the last day of `year` if that is over), blank for a team without a
+    quota; the totals row sums them. Every figure is read from the report's one snapshot."""
     rows = reader.query(
         """SELECT g.id, g.name,
                   COUNT(CASE WHEN e.status = 'open' THEN 1 END) AS open_count,
@@ -508,6 +513,11 @@ def _write_summary(reader, book, folder, year):
     for label in labels:
         header += [f"{label} 未报销", f"{label} 已报销"]
         money += [len(header) - 2, len(header) - 1]
+    day = day or min(reader.app.now().date(), date(year, 12, 31))
+    quotas = quotas_for_all(reader, reader.app, day)
+    if quotas:
+        header += [f"{quarter_label(day)} {word}" for word in ("额度", "已用", "剩余")]
+        money += [len(header) - 3, len(header) - 2, len(header) - 1]
     widths = {0: _team_width(reader), **{i: 13 for i in range(1, len(header))}}     # headers wrap onto two lines
     sheet = SheetWriter(book, reader.app.tz, {"title": "小组汇总", "header": header, "money_columns": money,
                                        "widths": widths}, folder)
@@ -517,6 +527,9 @@ def _write_summary(reader, book, folder, year):
         for label in labels:
             q = quarters.get((row["id"], label)) or {"open_fen": 0, "settled_fen": 0}
             values += [q["open_fen"], q["settled_fen"]]
+        if quotas:
+            quota = quotas.get(row["id"])
+            values += [quota.allowance_fen, quota.used_fen, quota.left_fen] if quota else [None, None, None]
         counts[1] += row["open_count"]
         counts[3] += row["settled_count"]
         sheet.add(values)

@@ -7,11 +7,12 @@ from bot.plugin import ADMIN, FINANCE, ArgError, Refusal
 from bot.timeutil import local_text
 from plugins.expense import ledger as expenses
 from plugins.expense.ledger import team_line
+from plugins import quota as quotas
 from plugins.register import group_names_text
 
 from . import plugin
 from .domain import (batch, batch_organisers, notify_reversed, notify_settled, reverse_settlement, settle_all,
-                     settle_group, settled_lines)
+                     no_quota_text, settle_group, settle_within_allowance, settled_lines)
 
 HISTORY_LIMIT = 20
 DETAIL_LIMIT = 30
@@ -22,9 +23,13 @@ def _reply_for(ctx, batches):
             + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。")
 
 
-def _plan_text(plan):
+WITHIN = "额度内"
+
+
+def _plan_text(plan, over=None):
     """What a settlement will do, as the admin confirms it: per team the count and total (one line each, so 50
-    teams fit one reply), and the sum."""
+    teams fit one reply), and the sum; with quotas (`over`: {group_id: fen beyond the allowance}) how much of it
+    is beyond the allowance."""
     plan = list(plan)
     lines = ["将结算（标记为已报销并通知垫付人）："]
     if len(plan) == 1:
@@ -33,7 +38,25 @@ def _plan_text(plan):
         lines += [team_line(r) for r in plan]
         lines.append(f"共 {len(plan)} 个小组，{sum(r['count'] for r in plan)} 笔，"
                      f"{format_fen(sum(r['total_fen'] for r in plan))} 元")
+    lines += _over_lines(plan, over)
     return "\n".join(lines)
+
+
+def _over_lines(plan, over):
+    """'其中超出额度 120.00 元…': the over-allowance part of what `plan` settles, when there is one."""
+    beyond = {r["group_id"]: over[r["group_id"]] for r in plan if (over or {}).get(r["group_id"])}
+    if not beyond:
+        return []
+    if len(plan) == 1:
+        name = plan[0]["group_name"]
+        return [f"其中超出额度 {format_fen(beyond[plan[0]['group_id']])} 元；只结算额度内的记录请发送 82 {name} {WITHIN}"]
+    return [f"其中超出额度 {format_fen(sum(beyond.values()))} 元（{len(beyond)} 个小组）；"
+            f"只结算一个小组额度内的记录请发送 82 组名 {WITHIN}"]
+
+
+def _over_mark(row, over):
+    """' 超额 120.00' after a team's line of the preview, when part of its open total is beyond its allowance."""
+    return f" 超额 {format_fen(over[row['group_id']])}" if over.get(row["group_id"]) else ""
 
 
 def _team_detail(ctx, plan):
@@ -53,12 +76,17 @@ def _preview(ctx):
     rows = [r for r in expenses.open_totals_by_group(ctx.db) if r["count"]]
     if not rows:
         return "所有小组都没有待报销的记录。"
+    over = quotas.over_allowance(ctx.db, ctx.app)
     lines = ["待报销预览（不会改变任何数据）：",
              f"合计：{format_fen(sum(r['total_fen'] for r in rows))} 元，{sum(r['count'] for r in rows)} 笔"
              f"（{len(rows)} 个小组）"]
-    lines += [team_line(r) for r in rows]
+    if any(over.values()):
+        lines.append(f"其中超出额度：{format_fen(sum(over.values()))} 元（{sum(1 for v in over.values() if v)} 个小组，"
+                     "见各组的“超额”）")
+    lines += [team_line(r) + _over_mark(r, over) for r in rows]
     if ctx.is_(ADMIN):
-        lines.append("发送 82 组名 看一个小组的明细并结算，82 全部 结算所有小组（都要回复“确认”）")
+        lines.append("发送 82 组名 看一个小组的明细并结算，82 全部 结算所有小组（都要回复“确认”）"
+                     + (f"；82 组名 {WITHIN} 只结算额度内的记录" if any(over.values()) else ""))
     else:
         lines.append("发送 82 组名 看一个小组按季度和组员的明细")
     return "\n".join(lines)
@@ -69,7 +97,48 @@ def _team_preview(ctx, plan):
     if not plan["count"]:
         return f"“{plan['group_name']}”没有待报销的记录。"
     return "\n".join([f"{plan['group_name']} 待报销 {format_fen(plan['total_fen'])} 元，{plan['count']} 笔"
-                      "（预览，不会改变任何数据）：", *_team_detail(ctx, plan)])
+                      "（预览，不会改变任何数据）：", *_team_detail(ctx, plan),
+                      *_over_lines([plan], quotas.over_allowance(ctx.db, ctx.app, _group_of(plan)))])
+
+
+def _group_of(plan):
+    return {"id": plan["group_id"], "name": plan["group_name"]}
+
+
+def _within_text(plan):
+    """What `82 组名 额度内` will settle, as the admin confirms it: per quarter the allowance, what is settled
+    already, the room left and what fits; then the totals and what stays open (the first few ids)."""
+    lines = [f"将按额度结算【{plan.group_name}】（标记为已报销并通知垫付人，超出额度的记录留待以后）："]
+    for part in plan.parts:
+        q = part.quota
+        lines.append(f"{q.quarter}：额度 {format_fen(q.allowance_fen)} 元（{q.basis()}），已报销 {format_fen(q.settled_fen)}"
+                     f" 元，可结算 {format_fen(q.room_fen)} 元；结算 {part.chosen_count} 笔 {format_fen(part.chosen_fen)} 元"
+                     + (f"，留下 {part.kept_count} 笔 {format_fen(part.kept_fen)} 元" if part.kept_count else ""))
+    lines.append(f"共结算 {len(plan.chosen)} 笔，合计 {format_fen(plan.chosen_fen)} 元" + _kept_text(plan, "；"))
+    return "\n".join(lines)
+
+
+def _kept_text(plan, before):
+    if not plan.kept:
+        return ""
+    return f"{before}仍未报销 {len(plan.kept)} 笔，{format_fen(plan.kept_fen)} 元（{plan.kept_ids_text()}）"
+
+
+def _settle_within(ctx, group):
+    """`82 组名 额度内` (admin): settle the records within the allowance after “确认”, name what stays open."""
+    plan = quotas.within_allowance(ctx.db, ctx.app, group)
+    if plan is None:
+        raise Refusal(no_quota_text(group["name"]))
+    if not plan.chosen and not plan.kept:
+        return f"“{group['name']}”没有待报销的记录，没有生成结算。"
+    if not plan.chosen:
+        return (f"“{group['name']}”没有能在额度内结算的记录（额度已由已报销的记录用完，或最早的一笔就超出剩余额度），"
+                f"没有生成结算{_kept_text(plan, '；')}。发送 82 {group['name']} 可结算全部。")
+    ctx.confirm(_within_text(plan))
+    created = settle_within_allowance(ctx.db, group, ctx.openid, expected=plan.figures)
+    notify_settled(ctx.db, ctx.config, [created])
+    return ("\n".join(settled_lines(ctx.db, ctx.config, [created]) + [_kept_text(plan, "")]).rstrip()
+            + "\n已通知相关组员。发送 83 结算号 查看明细，83 结算号 撤销 可撤销。")
 
 
 def _team(ctx, name):
@@ -79,8 +148,8 @@ def _team(ctx, name):
     return group
 
 
-@plugin.command(82, "结算", roles=(ADMIN, FINANCE), usage="82 | 82 组名 | 82 全部",
-                example=("82", "82 研发一组", "82 全部"), aliases=("结算",),
+@plugin.command(82, "结算", roles=(ADMIN, FINANCE), usage="82 | 82 组名 | 82 组名 额度内 | 82 全部",
+                example=("82", "82 研发一组", "82 研发一组 额度内", "82 全部"), aliases=("结算",),
                 menu={FINANCE: "结算预览：82 查看各组待报销，82 组名 查看一个小组的明细"},
                 full_list="/console/settlements")
 def settle(ctx):
@@ -89,20 +158,27 @@ def settle(ctx):
     82 列出每个小组的未报销合计，82 组名 列出该组按季度和垫付人的明细，都不改变数据（管理员和财务可用）。
     结算只有管理员可以执行：管理员发送 82 组名 时明细之后问是否结算，回复“确认”后把该组此刻所有未报销记录
     标记为已报销，生成结算号，并通知垫付人。
+    设了额度（plugins.quota）时，预览和确认写出超出额度的部分；82 组名 额度内 只结算额度内的记录：每个季度按消费
+    日期从早到晚取整笔记录，直到再多一笔就超出“额度 − 已报销”，其余的留待以后，回复里写明。
     """
     if not ctx.args:
         return _preview(ctx)
     target = ctx.args[0]
     every_team = target in ("全部", "所有")
+    within = ctx.args[1:] == [WITHIN]
+    if len(ctx.args) > 1 and (not within or every_team):
+        raise ArgError(f"看不懂“{' '.join(ctx.args[1:])}”；只结算一个小组额度内的记录请发送 82 组名 {WITHIN}")
     if not ctx.is_(ADMIN):
-        if every_team:
+        if every_team or within:
             raise Refusal("只有管理员可以执行结算；发送 82 查看预览，82 组名 查看一个小组的明细。")
         return _team_preview(ctx, expenses.open_totals_by_group(ctx.db, _team(ctx, target)["id"])[0])
+    if within:
+        return _settle_within(ctx, _team(ctx, target))
     if every_team:
         plan = {r["group_id"]: r for r in expenses.open_totals_by_group(ctx.db) if r["count"]}
         if not plan:
             return "所有小组都没有待报销的记录，没有生成结算。"
-        ctx.confirm(_plan_text(plan.values()))
+        ctx.confirm(_plan_text(plan.values(), quotas.over_allowance(ctx.db, ctx.app)))
         batches = settle_all(ctx.db, ctx.openid,
                              expected={g: (r["count"], r["total_fen"], r["max_id"]) for g, r in plan.items()})
     else:
@@ -110,7 +186,8 @@ def settle(ctx):
         plan = expenses.open_totals_by_group(ctx.db, group["id"])[0]
         if not plan["count"]:
             return f"“{target}”没有待报销的记录，没有生成结算。"
-        ctx.confirm("\n".join([_plan_text([plan]), *_team_detail(ctx, plan)]))
+        ctx.confirm("\n".join([_plan_text([plan], quotas.over_allowance(ctx.db, ctx.app, group)),
+                               *_team_detail(ctx, plan)]))
         created = settle_group(ctx.db, group["id"], ctx.openid,
                                expected=(plan["count"], plan["total_fen"], plan["max_id"]))
         batches = [created]

@@ -6,10 +6,14 @@ from bot.db import audit
 from bot.money import format_fen
 from bot.plugin import Refusal
 from bot.timeutil import to_utc_text, utc_now
+from plugins import quota as quotas
 
 
 class PlanChanged(Refusal):
     """The open records are no longer those the admin confirmed: nothing was settled."""
+
+
+CHANGED = "确认期间待报销记录有变化（有新记录或作废），没有结算。请重新发送结算命令核对。"
 
 
 def settle_group(db, group_id, actor, expected=None):
@@ -28,9 +32,40 @@ def _settle_in(db, group_id, actor, expected=None):
                       [group_id]).fetchall()
     total = sum(amount for _, _, amount in rows)
     if expected is not None and (len(rows), total, rows[-1][0] if rows else None) != tuple(expected):
-        raise PlanChanged("确认期间待报销记录有变化（有新记录或作废），没有结算。请重新发送结算命令核对。")
+        raise PlanChanged(CHANGED)
     if not rows:
         return None
+    return _batch(db, group_id, actor, rows)
+
+
+def settle_within_allowance(db, group, actor, expected=None):
+    """Settle, of team `group` (dict with id and name), only the open records its quota leaves room for (`82 组名
+    额度内`): per quarter, whole records oldest first (spent_on, id) while their sum stays within allowance -
+    already settled (plugins/quota: within_allowance); the rest stay open. Returns the batch row, or None when
+    no record fits. The choice is made again here, in `db`, and `expected` = the plan's figures as the admin
+    confirmed them (WithinPlan.figures: count, total and highest id of the chosen records, count and total of
+    those left open): a record or a void since then raises PlanChanged and settles nothing. Refusal for a team
+    without a quota (or with the quota plugin off)."""
+    plan = quotas.within_allowance(db, db.app, group)
+    if plan is None:
+        raise Refusal(no_quota_text(group["name"]))
+    if expected is not None and plan.figures != tuple(expected):
+        raise PlanChanged(CHANGED)
+    if not plan.chosen:
+        return None
+    return _batch(db, group["id"], actor, [(i, openid, amount) for i, amount, openid in plan.chosen],
+                  "within=allowance")
+
+
+def no_quota_text(name):
+    return (f"“{name}”没有设额度，不能按额度结算。发送 82 {name} 结算它全部的未报销记录，"
+            "或在 config.yaml 的 plugins.quota 中为它设额度。")
+
+
+def _batch(db, group_id, actor, rows, note=""):
+    """One batch of exactly `rows` [(expense id, openid, amount fen)], all open records of the team, read in `db`:
+    the batch, its items, and those records marked settled (all of them, or RuntimeError)."""
+    total = sum(amount for _, _, amount in rows)
     now = to_utc_text(utc_now())
     batch_id = db.execute(
         """INSERT INTO settlements (group_id, created_by, created_at, record_count, total_fen)
@@ -43,7 +78,7 @@ def _settle_in(db, group_id, actor, expected=None):
         [batch_id, batch_id]).rowcount
     if marked != len(rows):
         raise RuntimeError(f"settlement {batch_id}: summed {len(rows)} records but marked {marked}")
-    audit(db, actor, "settle", batch_id, f"group={group_id} count={len(rows)} total_fen={total}")
+    audit(db, actor, "settle", batch_id, f"group={group_id} count={len(rows)} total_fen={total}" + (f" {note}" if note else ""))
     return {"id": batch_id, "group_id": group_id, "record_count": len(rows), "total_fen": total}
 
 
