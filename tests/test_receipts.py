@@ -358,7 +358,8 @@ def test_ssrf_only_allowed_hosts_are_fetched_and_no_redirect_leaves_them(app, wx
     say(zhang, "1 20 蛋糕")
     images.image("/photo.jpg", PHOTO)
     for n, url in enumerate([images.url("/photo.jpg", host="localhost"), "http://169.254.169.254/latest/meta-data",
-                             "file:///etc/passwd", "gopher://127.0.0.1/", "http://127.0.0.1.evil.example/x.jpg"]):
+                             "file:///etc/passwd", "gopher://127.0.0.1/", "http://127.0.0.1.evil.example/x.jpg",
+                             images.url("/" + "a" * 3000)]):
         assert "不是微信的图片服务器，没有附上" in send_image(wx, zhang, url, f"507{n}"), url
     assert not rows(app) and not images.hits
     images.routes["/hop"] = (302, {"Location": images.url("/photo.jpg", host="localhost")}, b"")

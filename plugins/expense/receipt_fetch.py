@@ -104,6 +104,8 @@ def decode(data):
         if width * height > MAX_PIXELS:
             raise FetchError(f"图片像素过多（{width}×{height}）", permanent=True)
         image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+        if image.format == "JPEG":
+            image.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))   # decoded at 1/2..1/8 scale: all of it, faster
         image.load()
     except FetchError:
         raise

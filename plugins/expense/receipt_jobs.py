@@ -167,7 +167,7 @@ def _record_failure(app, row, reason, permanent, conf):
             tx.execute("UPDATE receipts SET status = 'failed', attempts = ?, next_attempt_at = NULL, error = ? "
                        "WHERE id = ?", [attempts, reason[:500], row["id"]])
             tx.push(row["openid"], f"小票没能取回（记录 #{row['expense_id']}）：{reason}。请重新发送这张图片；超过 "
-                                   f"30 分钟的话，先发送 7 {row['expense_id']} 小票 再发图片。", kind="receipt")
+                                   f"{conf['window_minutes']} 分钟的话，先发送 7 {row['expense_id']} 小票 再发图片。", kind="receipt")
             status = "failed"
         else:
             retry_at = utc_now() + timedelta(minutes=float(delays[attempts - 1]))

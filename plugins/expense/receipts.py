@@ -19,14 +19,17 @@ from .receipt_fetch import host_allowed
 
 log = logging.getLogger("teabot.receipts")
 
-COUNTED = ("stored", "pending")
 CHUNK = 500
-HOW_TO_ATTACH = "先记账（1 金额 说明），30 分钟内发图片；或发送 7 记录号 小票 再发图片"
+MAX_URL = 2048               # WeChat's PicUrl is ~150 characters
 
 
 def settings(config):
     """The `plugins.expense.receipts` section, defaults applied."""
     return plugin.settings(config)["receipts"]
+
+
+def how_to_attach(conf):
+    return f"先记账（1 金额 说明），{conf['window_minutes']} 分钟内发图片；或发送 7 记录号 小票 再发图片"
 
 
 # --- what other plugins read (docs/receipts.md; reader = a transaction, app.store, a report Snapshot) ----------
@@ -98,24 +101,24 @@ def attach_image(ctx):
     target = _armed_target(ctx, conf)
     if target is None:
         if MEMBER not in ctx.roles:
-            return ctx.app.guest_reply(ctx.roles, ctx.user) or HOW_TO_ATTACH
+            return ctx.app.guest_reply(ctx.roles, ctx.user) or how_to_attach(conf)
         target = _recent_record(ctx, conf)
     if target is None:
-        return f"没有可以附小票的记录。{HOW_TO_ATTACH}。"
-    _refuse_unless_open(target)
+        return f"没有可以附小票的记录。{how_to_attach(conf)}。"
+    _refuse_unless_open(target, conf)
     pic_url = ctx.message.get("PicUrl") if isinstance(ctx.message.get("PicUrl"), str) else ""
     media_id = ctx.message.get("MediaId") if isinstance(ctx.message.get("MediaId"), str) else ""
     if not pic_url:
         log.warning("image message from %s without PicUrl (MsgId %s)", ctx.openid, ctx.msg_id)
         return "没有收到图片地址，请重新发送图片。"
-    if not host_allowed(pic_url, conf["hosts"]):
+    if len(pic_url) > MAX_URL or not host_allowed(pic_url, conf["hosts"]):
         log.warning("image from %s refused: PicUrl host not allowed (%.80s)", ctx.openid, pic_url)
         return "这张图片的地址不是微信的图片服务器，没有附上。请在微信里直接发送图片。"
     now = to_utc_text(utc_now())
     receipt_id = ctx.db.execute(
         "INSERT INTO receipts (expense_id, openid, media_id, pic_url, msg_id, next_attempt_at, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [target["id"], ctx.openid, media_id[:200], pic_url[:2000], ctx.msg_id or "", now, now]).lastrowid
+        [target["id"], ctx.openid, media_id[:200], pic_url, ctx.msg_id or "", now, now]).lastrowid
     audit(ctx.db, ctx.openid, "expense.receipt", target["id"], f"小票 {receipt_id} 待取回")
     from .receipt_jobs import fetch_soon
     ctx.db.after_commit(lambda: fetch_soon(ctx.app, receipt_id))
@@ -151,11 +154,11 @@ def _record(db, expense_id):
                   [expense_id])
 
 
-def _refuse_unless_open(record):
+def _refuse_unless_open(record, conf):
     if record["status"] == "settled":
         raise Refusal(f"记录 #{record['id']} 已报销（结算 #{record['settlement_id']}），不能再附小票。")
     if record["status"] == "void":
-        raise Refusal(f"记录 #{record['id']} 已作废，不能附小票。{HOW_TO_ATTACH}。")
+        raise Refusal(f"记录 #{record['id']} 已作废，不能附小票。{how_to_attach(conf)}。")
 
 
 # --- `7 记录号 小票` ------------------------------------------------------------------------------------------------
@@ -166,8 +169,9 @@ def arm(ctx, expense_id):
     record = _record(ctx.db, expense_id)
     if record is None or (record["openid"] != ctx.openid and not ctx.is_(ADMIN)):
         raise Refusal(f"找不到你的记录 #{expense_id}。发送 7 查看你的记录。")
-    _refuse_unless_open(record)
-    minutes = int(settings(ctx.config)["armed_minutes"])
+    conf = settings(ctx.config)
+    _refuse_unless_open(record, conf)
+    minutes = int(conf["armed_minutes"])
     now = utc_now()
     ctx.db.execute(
         "INSERT INTO receipt_arms (openid, expense_id, armed_at, expires_at) VALUES (?, ?, ?, ?) "
