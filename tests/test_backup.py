@@ -174,3 +174,9 @@ def test_cli_backup_prints_where_the_file_is(app, capsys):
     assert cli.cli_backup(app, []) == 0
     out = capsys.readouterr().out
     assert "备份完成" in out and ".db.gz" in out and "未启用" in out
+
+
+def test_cli_backup_says_the_receipts_are_kept_apart_and_where(app, capsys):
+    assert cli.cli_backup(app, []) == 0
+    out = capsys.readouterr().out
+    assert "小票图片不在数据库备份里" in out and str(app.config["database"]).rsplit("/", 1)[0] + "/receipts" in out

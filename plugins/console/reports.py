@@ -18,6 +18,7 @@ from bot.ledger import display_names
 from bot.money import format_fen
 from bot.plugin import Refusal
 from bot.timeutil import local_text
+from plugins.export.backup import receipts_note
 
 from .dashboard import EXPORT_STATE, UPLOAD_STATE
 from .web import console_page, form_value, is_number, query_value, refuse_page, render, SECURITY_HEADERS, STAFF
@@ -121,7 +122,8 @@ def reports_page(app, visitor):
     text = query_value("page", "1")
     page = min(max(int(text) if text.isascii() and is_number(text) and len(text) < 9 else 1, 1), pages)
     return render("reports.tpl", visitor, notice=notice, problem=problem, rows=_rows(app, page), money=format_fen,
-                  page=page, pages=pages, page_url=lambda n: f"/console/reports?page={n}", backup_note=BACKUP_NOTE,
+                  page=page, pages=pages, page_url=lambda n: f"/console/reports?page={n}",
+                  backup_note=f"{BACKUP_NOTE}{receipts_note(app)}",
                   running=bool(app.store.one("SELECT 1 AS x FROM exports WHERE kind = 'report' AND state = 'running'")))
 
 

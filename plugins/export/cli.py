@@ -10,7 +10,7 @@ from datetime import date
 from bot.money import format_fen
 
 from . import plugin
-from .backup import KEPT_MARK, RestoreError, restore, restore_leftovers
+from .backup import KEPT_MARK, RestoreError, receipts_note, restore, restore_leftovers
 from .jobs import report_path, run_backup, run_report
 from .report import write_workbook
 
@@ -83,6 +83,7 @@ def cli_backup(app, argv):
         print(f"备份失败：{row['error']}", file=sys.stderr)
         return 1
     print(f"备份完成：{row['path']}（数据库 {row['bytes']} 字节），COS：{_upload_text(row)}")
+    print(receipts_note(app))
     return 0
 
 
