@@ -82,7 +82,7 @@ def test_report_has_every_sheet_typed_cells_and_totals_equal_to_the_database(led
 
     detail = book["明细"]
     assert detail.freeze_panes == "A2"
-    assert detail.auto_filter.ref == "A1:I6"
+    assert detail.auto_filter.ref == "A1:J6"
     assert [c.value for c in detail[1]][:6] == ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额"]
     first = [c for c in detail[2]]
     assert isinstance(first[1].value, datetime) and first[1].number_format == "yyyy-mm-dd"
