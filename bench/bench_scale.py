@@ -6,9 +6,9 @@
 For each size it builds a database (executemany in one transaction, not through the chat): 50 teams of 40
 members, ROWS expenses over the last three years of which ~5 % are open (each team settled 10 times, the last
 about 55 days ago: 500 settlements with their items), 1 % void, 10,000 payments (provider static), 32
-lotteries, 2,000 decided and 60 pending registrations. Then it starts the real server (`run_bot.py --config TMP
-serve`) on loopback and sends every command a member, the admin and finance use as signed plaintext WeChat XML,
-2 warm-ups and 20 timed requests each (unique MsgIds), checking every reply (HTTP 200, the expected text, no
+lotteries, 2,000 decided and 60 pending registrations, with quotas on (250 元 a head, one team its own figure).
+Then it starts the real server (`run_bot.py --config TMP serve`) on loopback and sends every command a member,
+the admin and finance use as signed plaintext WeChat XML, 2 warm-ups and 20 timed requests each (unique MsgIds), checking every reply (HTTP 200, the expected text, no
 error, at most 2,048 bytes of UTF-8). It prints, per size, the command, median and worst ms, and the reply's
 bytes. Exit status: 0 every target met (median <= 50 ms, worst of 20 <= 200 ms, reply <= 2,048 bytes), 1 a
 target missed, 2 setup failed. `--keep` keeps the temporary folders.
@@ -84,6 +84,8 @@ def seed(conn, rows, now=None, teams=TEAMS, members=MEMBERS):
     conn.executemany("INSERT INTO registration_requests (openid, group_id, name, created_at, status, decided_by, "
                      "decided_at) VALUES (?, ?, ?, ?, 'approved', ?, ?)",
                      [(o, g, n, joined, ADMIN, joined) for o, n, g in people])
+    conn.executemany("INSERT INTO memberships (openid, group_id, joined_at) VALUES (?, ?, ?)",   # quotas' head count
+                     [(o, g, joined) for o, _, g in people])
     asked = utc_text(now - timedelta(hours=5))
     newcomers = [(f"oBenchScalePending{i:010d}", f"新人{i:02d}", group_ids[rng.randrange(len(group_ids))])
                  for i in range(PENDING)]
@@ -183,6 +185,7 @@ COMMANDS = [
     ("82", "admin", "82", "待报销预览", None),
     ("82 组名 (admin: asks)", "admin", "82 {team}", "将结算", None),
     ("82 组名 (finance)", "finance", "82 {team}", "待报销", None),
+    ("82 组名 额度内 (admin)", "admin", "82 {team} 额度内", "额度", None),
     ("83", "finance", "83", "结算记录", None),
     ("83 N", "finance", "83 {batch}", "结算 #", None),
     ("更多 (after 83 N)", "finance", "更多", "页", "83 {batch}"),
@@ -228,6 +231,9 @@ def build(folder, rows, port):
     from bot.config import load_config
     settings = {**centre_config(folder), "server": {"host": "127.0.0.1", "port": port, "threads": 32},
                 "wechat": {"token": TOKEN}}
+    # quotas on (docs/quota.md): every `1`, `3`, `4` and `82` also reads the quarter's allowance, used and left
+    settings["plugins"] = {**settings["plugins"],
+                           "quota": {"per_head_per_quarter": 250, "teams": {team_names()[0]: 20000}}}
     path = os.path.join(folder, "config.yaml")
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(settings, handle, allow_unicode=True)

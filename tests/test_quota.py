@@ -77,8 +77,8 @@ def test_head_count_prorates_by_month_join_leave_move_never_twice(app):
     stay(app, "f", "研发一组", "2026-06-01 09:00", "2026-10-01 00:00")
     months = member_months(app.store, TZ, date(2026, 11, 1))
     one, two = team(app, "研发一组"), team(app, "研发二组")
-    assert dict(months[one["id"]]) == {"a": 3, "b": 2, "c": 2, "d": 2}
-    assert dict(months[two["id"]]) == {"d": 1, "e": 1}
+    assert months == {one["id"]: (3 + 2 + 2 + 2, 4, 3), two["id"]: (1 + 1, 2, 2)}
+    assert member_months(app.store, TZ, date(2026, 12, 1), two["id"]) == {two["id"]: (2, 2, 2)}
     first = quota_for(app.store, app, one, date(2026, 12, 31))
     assert (first.allowance_fen, first.heads, first.prorated) == (300_00 * 9 // 3, 4, 3)
     assert first.basis() == "4 人 × 300 元；3 人按月折算"
@@ -348,8 +348,8 @@ def test_settle_within_allowance_takes_whole_records_oldest_first_and_names_the_
     for amount in (30, 50, 40, 10):
         say(zhang, f"1 {amount} 奶茶")
     prompt = say(ADMIN, "82 研发一组 额度内")
-    assert "结算 2 笔 80.00 元，留下 2 笔 50.00 元" in prompt       # 30 + 50 fit, 40 does not: a prefix, so 10 waits
-    assert "共结算 2 笔，合计 80.00 元；仍未报销 2 笔，50.00 元（#3、#4）" in prompt
+    assert "可结算 100.00 元；结算 2 笔 80.00 元" in prompt       # 30 + 50 fit, 40 does not: a prefix, so 10 waits
+    assert "共结算 2 笔，合计 80.00 元；其余的未报销记录留待以后" in prompt
     reply = say(ADMIN, "确认")
     assert "已结算 研发一组：结算 #1，2 笔，合计 80.00 元" in reply
     assert "仍未报销 2 笔，50.00 元（#3、#4）" in reply
@@ -370,14 +370,40 @@ def test_settle_within_allowance_is_refused_for_a_team_without_a_quota(app, say,
     assert "看不懂“额度”" in say(ADMIN, "82 研发一组 额度")
 
 
-def test_a_record_during_the_confirmation_changes_nothing_without_a_new_confirmation(app, say, member):
+def test_a_change_to_the_chosen_records_during_the_confirmation_settles_nothing_without_a_new_one(app, say, member):
     set_quota(app, per_head_per_quarter=100)
     zhang = member("张三")
     backdate(app)
     say(zhang, "1 30 奶茶")
     say(ADMIN, "82 研发一组 额度内")
-    say(zhang, "1 90 水果")                   # does not fit: still, the plan the admin saw has changed
+    say(zhang, "1 20 水果")                   # fits: the records to settle are not those the admin saw
     assert say(ADMIN, "确认").startswith("情况有变，请重新确认：\n将按额度结算【研发一组】")
+    assert value(app, "SELECT COUNT(*) FROM settlements") == 0
+    say(zhang, "1 90 蛋糕")                   # does not fit: what the admin confirms is unchanged
+    assert "已结算 研发一组：结算 #1，2 笔，合计 50.00 元\n仍未报销 1 笔，90.00 元（#3）" in say(ADMIN, "确认")
+
+
+def test_the_settlement_checks_the_exact_set_it_was_asked_to_settle(app, say, member, monkeypatch):
+    """A void of a chosen record that lets the next one in keeps count, total and highest id: the digest of the
+    ids still tells, and nothing is settled (the console confirms in one request and settles in another)."""
+    from plugins.quota import within_allowance
+    from plugins.settle.domain import PlanChanged, settle_within_allowance
+    set_quota(app, per_head_per_quarter=100)
+    zhang = member("张三")
+    backdate(app)
+    at(app, monkeypatch, "2026-11-20 10:00")
+    for text in ("1 40 a 11-01", "1 40 b 11-03", "1 50 c 11-02"):      # by date a, c (90) fit and b does not
+        say(zhang, text)
+    group = team(app, "研发一组")
+    plan = within_allowance(app.store, app, group)
+    assert [r[0] for r in plan.chosen] == [1, 3]
+    with app.transaction() as tx:
+        tx.execute("UPDATE expenses SET status = 'void' WHERE id = 1")
+    with app.transaction() as tx:
+        after = within_allowance(tx, app, group)
+        assert [r[0] for r in after.chosen] == [3, 2] and after.figures[:3] == plan.figures[:3] == (2, 9000, 3)
+        with pytest.raises(PlanChanged):
+            settle_within_allowance(tx, group, ADMIN, expected=plan.figures)
     assert value(app, "SELECT COUNT(*) FROM settlements") == 0
 
 

@@ -14,6 +14,7 @@ come count the current members. allowance = per head × member-months // 3 (fen,
 whole quarter)."""
 
 import functools
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
@@ -152,52 +153,62 @@ class Quota:
         return replace(self, open_fen=self.open_fen + amount_fen)
 
 
-_STAYS = ("SELECT openid, group_id, joined_at, left_at FROM memberships "
-          "WHERE joined_at < :end AND (left_at IS NULL OR left_at > :start)")
+# Per team of `day`'s quarter: member-months, heads (people counted in at least one month) and how many of them
+# count for fewer than three. A person-month goes to the stay covering the month's first (local) midnight, else
+# to the first stay they began during the month; stays of one person never overlap (record_stay closes one before
+# it opens the next).
+_MEMBER_MONTHS = """
+    WITH months(k, s, e) AS (VALUES (0, :s0, :s1), (1, :s1, :s2), (2, :s2, :s3)),
+    stays AS (SELECT openid, group_id, joined_at, left_at FROM memberships
+              WHERE joined_at < :s3 AND (left_at IS NULL OR left_at > :s0) {people}),
+    covered AS (SELECT st.openid, months.k, st.group_id FROM months JOIN stays st
+                ON st.joined_at <= months.s AND (st.left_at IS NULL OR st.left_at > months.s)),
+    joined AS (SELECT st.openid, months.k, st.group_id, MIN(st.joined_at) FROM months JOIN stays st
+               ON st.joined_at > months.s AND st.joined_at < months.e GROUP BY st.openid, months.k),
+    counted AS (SELECT openid, k, group_id FROM covered
+                UNION ALL
+                SELECT j.openid, j.k, j.group_id FROM joined j
+                WHERE NOT EXISTS (SELECT 1 FROM covered c WHERE c.openid = j.openid AND c.k = j.k)),
+    people AS (SELECT group_id, openid, COUNT(*) AS months FROM counted GROUP BY group_id, openid)
+    SELECT group_id, SUM(months) AS member_months, COUNT(*) AS heads, SUM(months < 3) AS prorated
+    FROM people {team} GROUP BY group_id"""
+
+_PEOPLE_OF_TEAM = ("AND openid IN (SELECT openid FROM memberships WHERE group_id = :g AND joined_at < :s3 "
+                   "AND (left_at IS NULL OR left_at > :s0))")
 
 
 def member_months(reader, tz, day, group_id=None):
-    """{group_id: {openid: months counted (1-3)}} for `day`'s quarter (the rule in the module's docstring); only
-    `group_id`'s people (with their stays in other teams, which decide a month of a move) when given."""
+    """{group_id: (member-months, heads, prorated)} for `day`'s quarter (the rule in the module's docstring), in
+    one query over the stays that overlap the quarter; only `group_id`'s (its people's stays in other teams
+    decide a month of a move) when given."""
     starts = _month_starts_utc(day, tz)
-    params = {"start": starts[0], "end": starts[3], "g": group_id}
-    sql = _STAYS
-    if group_id is not None:
-        sql += (" AND openid IN (SELECT openid FROM memberships WHERE group_id = :g AND joined_at < :end "
-                "AND (left_at IS NULL OR left_at > :start))")
-    stays = defaultdict(list)
-    for row in reader.query(sql, params):
-        stays[row["openid"]].append((row["group_id"], row["joined_at"], row["left_at"]))
-    counted = defaultdict(lambda: defaultdict(int))
-    for openid, theirs in stays.items():
-        for start, end in zip(starts, starts[1:]):
-            team = next((g for g, joined, left in theirs if joined <= start and (left is None or left > start)), None)
-            if team is None:
-                joins = sorted((joined, g) for g, joined, left in theirs if start < joined < end)
-                team = joins[0][1] if joins else None
-            if team is not None:
-                counted[team][openid] += 1
-    return counted
+    sql = _MEMBER_MONTHS.format(people=_PEOPLE_OF_TEAM if group_id is not None else "",
+                                team="WHERE group_id = :g" if group_id is not None else "")
+    params = {f"s{i}": start for i, start in enumerate(starts)} | {"g": group_id}
+    return {row["group_id"]: (row["member_months"], row["heads"], row["prorated"])
+            for row in reader.query(sql, params)}
 
 
-_USED = """SELECT e.group_id AS group_id, e.status AS status, SUM(e.amount_fen) AS fen
-           FROM expenses e INDEXED BY expenses_group_status_spent
-           WHERE e.group_id = :g AND e.status IN ('open', 'settled') AND e.spent_on >= :s AND e.spent_on < :e
+_USED = """SELECT e.status AS status, SUM(e.amount_fen) AS fen FROM expenses e INDEXED BY expenses_group_status_spent
+           WHERE e.group_id = :g AND e.status IN ({statuses}) AND e.spent_on >= :s AND e.spent_on < :e
            GROUP BY e.status"""
 
 
-def _used(reader, group_ids, day):
-    """{group_id: {'open': fen, 'settled': fen}} of `day`'s quarter: two index ranges per team."""
+def _used(reader, group_ids, day, statuses=("open", "settled")):
+    """{group_id: {'open': fen, 'settled': fen}} of `day`'s quarter: one index range per team and status (only
+    `statuses` are read; the others stay 0)."""
     firsts = month_firsts(day)
+    sql = _USED.format(statuses=", ".join(f"'{s}'" for s in statuses))
     used = {g: {"open": 0, "settled": 0} for g in group_ids}
     for group_id in group_ids:
-        for row in reader.query(_USED, {"g": group_id, "s": firsts[0].isoformat(), "e": firsts[3].isoformat()}):
+        for row in reader.query(sql, {"g": group_id, "s": firsts[0].isoformat(), "e": firsts[3].isoformat()}):
             used[group_id][row["status"]] = row["fen"]
     return used
 
 
-def _quotas(reader, app, groups, day, found):
-    """Quota of each team in `groups` (dicts with id, name) that has one, for `day`'s quarter."""
+def _quotas(reader, app, groups, day, found, statuses=("open", "settled")):
+    """Quota of each team in `groups` (dicts with id, name) that has one, for `day`'s quarter (its open or settled
+    figure left 0 when `statuses` leaves it out: 82's over-allowance needs only the settled one)."""
     found = found or rules(app)
     if found is None:
         return {}
@@ -206,14 +217,14 @@ def _quotas(reader, app, groups, day, found):
     if not ruled:
         return {}
     months = member_months(reader, app.tz, day, next(iter(ruled)) if len(ruled) == 1 else None)
-    used = _used(reader, list(ruled), day)
+    used = _used(reader, list(ruled), day, statuses)
     label = quarter_label(day)
     quotas = {}
     for gid, (group, (team_fen, head_fen)) in ruled.items():
-        people = months.get(gid) or {}
-        allowance = team_fen if head_fen is None else head_fen * sum(people.values()) // 3
+        member_months_, heads, prorated = months.get(gid) or (0, 0, 0)
+        allowance = team_fen if head_fen is None else head_fen * member_months_ // 3
         quotas[gid] = Quota(gid, group["name"], label, allowance, used[gid]["open"], used[gid]["settled"],
-                            len(people), sum(1 for n in people.values() if n < 3), head_fen)
+                            heads, prorated, head_fen)
     return quotas
 
 
@@ -235,11 +246,26 @@ def quotas_for_all(reader, app, day):
 
 # --- beyond the allowance, and settling within it -----------------------------------------------------------------
 
-_OPEN_BY_MONTH = """SELECT g.id AS group_id, g.name AS group_name, substr(e.spent_on, 1, 7) AS month,
-                           SUM(e.amount_fen) AS fen
-                    FROM groups g JOIN expenses e INDEXED BY expenses_group_status_spent
-                         ON e.group_id = g.id AND e.status = 'open'
-                    {where} GROUP BY g.id, month"""
+_OPEN_EDGE = ("SELECT {edge}(spent_on) AS day FROM expenses INDEXED BY expenses_group_status_spent "
+              "WHERE group_id = :g AND status = 'open'")
+_OPEN_IN = ("SELECT SUM(amount_fen) AS fen FROM expenses INDEXED BY expenses_group_status_spent "
+            "WHERE group_id = :g AND status = 'open' AND spent_on >= :s AND spent_on < :e")
+
+
+def open_by_quarter(reader, group_id):
+    """{first day of a quarter: open fen} of one team, for the quarters from its oldest open record to its newest:
+    two index seeks for the ends, then one index range per quarter (no sort, no per-row expression)."""
+    oldest, newest = (reader.query(_OPEN_EDGE.format(edge=edge), {"g": group_id})[0]["day"]
+                      for edge in ("MIN", "MAX"))
+    found = {}
+    first = oldest and month_firsts(date.fromisoformat(oldest))[0]
+    while first and first.isoformat() <= newest:
+        after = month_firsts(first)[3]
+        fen = reader.query(_OPEN_IN, {"g": group_id, "s": first.isoformat(), "e": after.isoformat()})[0]["fen"]
+        if fen:
+            found[first] = fen
+        first = after
+    return found
 
 
 def over_allowance(reader, app, group=None):
@@ -249,16 +275,16 @@ def over_allowance(reader, app, group=None):
     found = rules(app)
     if found is None:
         return {}
-    where = "" if group is None else "WHERE g.id = :g"
-    by_quarter = defaultdict(lambda: defaultdict(int))          # first day of the quarter -> {group: open fen}
-    names = {}
-    for row in reader.query(_OPEN_BY_MONTH.format(where=where), {"g": group and group["id"]}):
-        first = month_firsts(date.fromisoformat(row["month"] + "-01"))[0]
-        by_quarter[first][row["group_id"]] += row["fen"]
-        names[row["group_id"]] = row["group_name"]
+    groups = [group] if group is not None else reader.query("SELECT id, name FROM groups ORDER BY id")
+    groups = [g for g in groups if found.for_team(g["name"]) is not None]
+    by_quarter = defaultdict(dict)          # first day of the quarter -> {group id: open fen}
+    names = {g["id"]: g["name"] for g in groups}
+    for g in groups:
+        for first, fen in open_by_quarter(reader, g["id"]).items():
+            by_quarter[first][g["id"]] = fen
     over = {}
     for first, open_fen in sorted(by_quarter.items()):
-        quotas = _quotas(reader, app, [{"id": g, "name": names[g]} for g in open_fen], first, found)
+        quotas = _quotas(reader, app, [{"id": g, "name": names[g]} for g in open_fen], first, found, ("settled",))
         for gid, quota in quotas.items():
             over[gid] = over.get(gid, 0) + max(0, open_fen[gid] - quota.room_fen)
     return over
@@ -294,10 +320,13 @@ class WithinPlan:
 
     @property
     def figures(self):
-        """What the admin confirms and the settlement checks again: (count, total fen, highest id) of the chosen
-        records and (count, total fen) of those left open. Any record or void since changes one of them."""
+        """What the admin confirms and the settlement checks again: count, total fen, highest id and a digest of
+        the ids of the chosen records, so any change to that set (a record dated into it, a void that lets
+        another one in) is seen. Records that do not fit leave it alone: members recording meanwhile do not
+        keep the admin confirming again and again; the reply names what stays open at the time it is settled."""
+        ids = ",".join(str(r[0]) for r in sorted(self.chosen))
         return (len(self.chosen), self.chosen_fen, max((r[0] for r in self.chosen), default=None),
-                len(self.kept), self.kept_fen)
+                hashlib.sha256(ids.encode()).hexdigest()[:16])
 
     def kept_ids_text(self):
         """'#12、#15、#18 等' : the first few records left open."""

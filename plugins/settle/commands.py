@@ -107,14 +107,15 @@ def _group_of(plan):
 
 def _within_text(plan):
     """What `82 组名 额度内` will settle, as the admin confirms it: per quarter the allowance, what is settled
-    already, the room left and what fits; then the totals and what stays open (the first few ids)."""
+    already, the room left and what fits; then the totals. What stays open is named in the reply, as it is when
+    the batch is made: records that do not fit change nothing of what is confirmed."""
     lines = [f"将按额度结算【{plan.group_name}】（标记为已报销并通知垫付人，超出额度的记录留待以后）："]
     for part in plan.parts:
         q = part.quota
         lines.append(f"{q.quarter}：额度 {format_fen(q.allowance_fen)} 元（{q.basis()}），已报销 {format_fen(q.settled_fen)}"
-                     f" 元，可结算 {format_fen(q.room_fen)} 元；结算 {part.chosen_count} 笔 {format_fen(part.chosen_fen)} 元"
-                     + (f"，留下 {part.kept_count} 笔 {format_fen(part.kept_fen)} 元" if part.kept_count else ""))
-    lines.append(f"共结算 {len(plan.chosen)} 笔，合计 {format_fen(plan.chosen_fen)} 元" + _kept_text(plan, "；"))
+                     f" 元，可结算 {format_fen(q.room_fen)} 元；结算 {part.chosen_count} 笔 {format_fen(part.chosen_fen)} 元")
+    lines.append(f"共结算 {len(plan.chosen)} 笔，合计 {format_fen(plan.chosen_fen)} 元；其余的未报销记录留待以后"
+                 "（结算后列出）")
     return "\n".join(lines)
 
 

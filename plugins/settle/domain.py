@@ -43,8 +43,8 @@ def settle_within_allowance(db, group, actor, expected=None):
     额度内`): per quarter, whole records oldest first (spent_on, id) while their sum stays within allowance -
     already settled (plugins/quota: within_allowance); the rest stay open. Returns the batch row, or None when
     no record fits. The choice is made again here, in `db`, and `expected` = the plan's figures as the admin
-    confirmed them (WithinPlan.figures: count, total and highest id of the chosen records, count and total of
-    those left open): a record or a void since then raises PlanChanged and settles nothing. Refusal for a team
+    confirmed them (WithinPlan.figures: count, total, highest id and a digest of the ids of the chosen records):
+    a change to that set since (a void, a record dated into it) raises PlanChanged and settles nothing. Refusal for a team
     without a quota (or with the quota plugin off)."""
     plan = quotas.within_allowance(db, db.app, group)
     if plan is None:
