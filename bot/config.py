@@ -98,6 +98,33 @@ class ServerSettings(Section):
                                        "links start with it (plugins.pay.public_base_url overrides it for pay)")
 
 
+class MenuButton(Section):
+    """One button of the account's custom menu (issue 16; bot/menu.py builds WeChat's JSON from it). Exactly one of
+    `command` (a chat text such as "2"), `url` ("console" for the console, or an https URL), `sub` (up to 5
+    buttons) or `photo` (true: a pic_photo_or_album button, for receipts)."""
+    name: str = setting("", "the button's label (WeChat counts bytes: 16 for a top button, 60 for a sub-button)")
+    command: str = setting("", "chat text the button sends, e.g. \"2\"")
+    url: str = setting("", "\"console\" or an https URL the button opens")
+    photo: bool = setting(False, "true: the button opens the camera / album (a receipt)")
+    sub: list["MenuButton"] = setting([], "sub-buttons (up to 5)")
+
+
+class TemplateNotice(Section):
+    """A template message for one kind of notice (issue 16): sent when the customer-service message cannot reach
+    the user (outside the 48-hour window)."""
+    template_id: str = setting("", "the template's ID in the official account backend")
+    data: dict[str, str] = setting({}, "template key -> text with {field} placeholders (fields: docs/notices.md)")
+    url: str = setting("", "optional link the notice opens (\"console\" for the console)")
+
+
+class TemplateSettings(Section):
+    settlement: TemplateNotice | None = setting(None, "报销（结算、撤销）")
+    approval: TemplateNotice | None = setting(None, "注册审核结果、人员变动")
+    payment: TemplateNotice | None = setting(None, "付款结果")
+    lottery: TemplateNotice | None = setting(None, "抽奖结果")
+    report: TemplateNotice | None = setting(None, "每日报表（财务）")
+
+
 class WeChatSettings(Section):
     token: str = setting("", "the Token set in the official account backend (better: WECHAT_TOKEN)")
     app_id: str = setting("", "AppID (WECHAT_APP_ID); needed for safe mode and pushes")
@@ -107,6 +134,12 @@ class WeChatSettings(Section):
     max_clock_skew_seconds: int = setting(300, "refuse signed requests whose timestamp is further off than this", ge=1)
     push_window_hours: float = setting(48, "customer-service pushes only reach users who wrote within this window",
                                        gt=0)
+    menu: list[MenuButton] = setting([], "the custom menu (run_bot.py menu push): up to 3 buttons; empty = derived "
+                                         "from the commands (docs/menu.md)")
+    templates: TemplateSettings = setting(TemplateSettings(), "template messages for notices past the 48-hour window "
+                                                              "(docs/notices.md)")
+    oauth_authorize_url: HttpBase = setting("https://open.weixin.qq.com/connect/oauth2/authorize",
+                                            "WeChat's OAuth2 page: the console button signs in through it (snsapi_base)")
 
     @model_validator(mode="after")
     def _safe_mode_is_complete(self):

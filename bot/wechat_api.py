@@ -110,11 +110,29 @@ class WeChatAPI:
             # The message may contain the URL with the token: redact before it reaches a log or the database.
             raise PushError(NETWORK_ERROR, f"请求微信接口失败：{redact(exc)}") from None
 
-    def call(self, path, payload):
-        """POST to an access_token API; retry once with a fresh token when WeChat says ours is stale."""
+    def _get_json(self, path, params):
+        try:
+            response = self.session.get(self.api_base + path, params=params, timeout=TIMEOUT_SECONDS)
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise PushError(NETWORK_ERROR, f"请求微信接口失败：{redact(exc)}") from None
+
+    def get_plain(self, path, params):
+        """GET an API that takes no access_token (OAuth2's code exchange: appid + secret + code); raises PushError
+        with WeChat's errcode when it answers one."""
+        data = self._get_json(path, {"appid": self.app_id, "secret": self._app_secret, **params})
+        if int(data.get("errcode") or 0):
+            raise PushError(int(data["errcode"]), data.get("errmsg") or "")
+        return data
+
+    def call(self, path, payload=None, method="POST"):
+        """POST `payload` (or GET, for menu/get and menu/delete) to an access_token API; retry once with a fresh token
+        when WeChat says ours is stale."""
         for attempt in (1, 2):
             token = self.access_token(fresh=attempt == 2)
-            data = self._post_json(path, payload, params={"access_token": token})
+            data = (self._get_json(path, {"access_token": token}) if method == "GET"
+                    else self._post_json(path, payload, params={"access_token": token}))
             errcode = int(data.get("errcode") or 0)
             if errcode == 0:
                 return data
