@@ -183,10 +183,22 @@ class WeChatEndpoint:
         if msg_type == "text":
             content = message.get("Content")
             return self.app.handle_text(openid, content if isinstance(content, str) else "", msg_id or None, key=key)
+        if msg_type == "voice" and _text_field(message, "Recognition"):
+            # WeChat's speech recognition (when the account turns it on): the words are the command, as if typed
+            return self.app.handle_text(openid, _text_field(message, "Recognition"), msg_id or key, key=key)
         if msg_type == "event":
-            event = message.get("Event")
-            return self.app.handle_event(openid, event.lower() if isinstance(event, str) else "", message, key=key)
+            event = message.get("Event").lower() if isinstance(message.get("Event"), str) else ""
+            if event == "click" and _text_field(message, "EventKey"):
+                # a custom-menu button (bot/menu.py): its key is the chat text it stands for, run as that text is
+                return self.app.handle_text(openid, _text_field(message, "EventKey"), key, key=key)
+            return self.app.handle_event(openid, event, message, key=key)
         return self.app.handle_message(openid, msg_type, message, key=key)
+
+
+def _text_field(message, name):
+    """A message field as stripped text, '' when absent or not text."""
+    value = message.get(name)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def make_wechat_handler(app):
