@@ -433,11 +433,29 @@ def test_report_summary_has_allowance_used_and_left_reconciled_to_the_fen(app, s
             app, "SELECT SUM(amount_fen) FROM expenses WHERE group_id = :g AND status != 'void' AND spent_on >= :s",
             {"g": team(app, name)["id"], "s": f"{day.year}-{3 * ((day.month - 1) // 3) + 1:02d}-01"})
         assert quota.used_fen == sql_used
-        assert [int(v * 100) for v in cells[name]] == [quota.allowance_fen, quota.used_fen, quota.left_fen]
-    assert [int(v * 100) for v in cells[name]] == [5000, 6033, -1033]
-    assert [int(v * 100) for v in cells["研发一组"]] == [10001, 5057, 4944]
-    assert [int(v * 100) for v in cells["合计"]] == [15001, 11090, 3911]
+        assert [round(v * 100) for v in cells[name]] == [quota.allowance_fen, quota.used_fen, quota.left_fen]
+    assert [round(v * 100) for v in cells[name]] == [5000, 6033, -1033]
+    assert [round(v * 100) for v in cells["研发一组"]] == [10001, 5057, 4944]
+    assert [round(v * 100) for v in cells["合计"]] == [15001, 11090, 3911]
     assert row["total_fen"] == value(app, "SELECT SUM(amount_fen) FROM expenses WHERE status != 'void'")
+
+
+def test_a_report_for_new_years_eve_written_after_midnight_shows_that_quarter(app, say, member, monkeypatch):
+    """The 02:00 run of a report for Dec 31 (or a late manual one) states Q4's allowance, not the new quarter's."""
+    from datetime import date
+    from plugins.export import jobs
+    set_quota(app, per_head_per_quarter=100)
+    zhang = member("张三")
+    backdate(app)
+    at(app, monkeypatch, "2026-12-31 23:30")
+    say(zhang, "1 80 奶茶")
+    at(app, monkeypatch, "2027-01-01 02:00")
+    say(zhang, "1 30 水果")
+    sheet = openpyxl.load_workbook(jobs.run_report(app, date(2026, 12, 31))["path"])["小组汇总"]
+    header = [c.value for c in sheet[1]]
+    assert "2026Q4 额度" in header and "2027Q1 额度" not in header and "2026Q4 未报销" in header
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "研发一组")
+    assert [round(row[header.index(f"2026Q4 {w}")].value * 100) for w in ("额度", "已用", "剩余")] == [10000, 8000, 2000]
 
 
 def test_console_dashboard_shows_the_figures_chat_gives(app, say, member):

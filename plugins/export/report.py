@@ -668,7 +668,7 @@ def write_workbook(app, path, day, progress=None, now=None, progress_every=5000,
                 progress("明细", 0, total_rows)
             details = _write_details(snapshot, book, folder, progress and (lambda t, n: progress(t, n, total_rows)),
                                      progress_every)
-            summary = _write_summary(snapshot, book, folder, now.astimezone(app.tz).year)
+            summary = _write_summary(snapshot, book, folder, day.year, day=day)   # the quarters of the report's day
             _write_settlements(snapshot, book, folder)
             _write_declared(snapshot, book, folder, day, notes)
         finally:
