@@ -4,6 +4,7 @@ from bot.money import format_fen
 from bot.plugin import ADMIN, ANYONE, FINANCE, MEMBER, Plugin
 from bot.timeutil import local_text
 from plugins.expense import ledger
+from plugins.expense.receipts import receipt_counts, receipt_mark
 from plugins import quota as quotas
 from plugins.expense.ledger import team_line
 from plugins.quota import short_yuan
@@ -45,7 +46,9 @@ def my_status(ctx):
         rows = ctx.db.query(
             "SELECT * FROM expenses WHERE openid = :o AND status = 'open' ORDER BY id DESC LIMIT 10", {"o": ctx.openid})
         lines.append(f"未报销 {totals['open_count']} 笔，合计 {format_fen(totals['open_fen'])} 元：")
-        lines += [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip() for r in rows]
+        marks = receipt_counts(ctx.db, [r["id"] for r in rows])
+        lines += [f"#{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']} {receipt_mark(marks.get(r['id']))}"
+                  .rstrip() for r in rows]
         if totals["open_count"] > len(rows):
             lines.append(f"……（仅显示最近 {len(rows)} 笔；全部记录见每日报表，发送 7 查看最近记录和作废）")
     elif status == "member":

@@ -54,6 +54,17 @@ def receipt_counts(reader, expense_ids):
     return counts
 
 
+def batch_receipt_gaps(reader, settlement_id):
+    """(records of settlement `settlement_id` with no stored receipt, of them how many have one still being
+    fetched): what `83 N` tells finance before they ask for the paper. One seek per record of the batch."""
+    row = reader.one(
+        "SELECT COUNT(*) AS missing, COUNT(CASE WHEN EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = i.expense_id "
+        "AND r.status = 'pending') THEN 1 END) AS pending FROM settlement_items i WHERE i.settlement_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.expense_id = i.expense_id AND r.status = 'stored')",
+        [int(settlement_id)])
+    return row["missing"], row["pending"]
+
+
 def receipts_of(reader, expense_id):
     """The record's stored and pending receipts (rows as dicts), oldest first."""
     return reader.query("SELECT * FROM receipts WHERE expense_id = ? AND status IN ('stored', 'pending') ORDER BY id",

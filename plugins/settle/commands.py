@@ -6,6 +6,7 @@ from bot.pages import rest_line
 from bot.plugin import ADMIN, FINANCE, ArgError, Refusal
 from bot.timeutil import local_text
 from plugins.expense import ledger as expenses
+from plugins.expense.receipts import batch_receipt_gaps
 from plugins.expense.ledger import team_line
 from plugins import quota as quotas
 from plugins.register import group_names_text
@@ -272,4 +273,10 @@ def history(ctx):
     lines += [f"  #{r['id']} {r['spent_on']} {format_fen(r['amount_fen'])} {r['note']}".rstrip() for r in records]
     if info["record_count"] > len(records):
         lines.append(f"  ……共 {info['record_count']} 笔，仅显示前 {len(records)} 笔（完整明细见每日报表）")
+    missing, pending = batch_receipt_gaps(ctx.db, info["id"])
+    if not missing:
+        lines.append("小票：每笔记录都有小票。")
+    else:
+        fetching = f"（其中 {pending} 笔的小票正在取回）" if pending else ""
+        lines.append(f"小票：{missing} 笔记录没有小票{fetching}；每日报表“明细”的小票列可查是哪几笔。")
     return "\n".join(lines)
