@@ -482,6 +482,33 @@ def test_console_dashboard_shows_the_figures_chat_gives(app, say, member):
     assert "已用 130.00 / 额度 100.00 元" in say(zhang, "3")
 
 
+def test_console_records_filtered_to_a_team_show_its_quota_as_chat_does(app, say, member):
+    import re
+
+    import requests
+
+    from conftest import link_for, serve_console
+    set_quota(app, per_head_per_quarter=100, teams={"研发二组": 50})
+    zhang, wang = member("张三"), member("王五", "研发二组")
+    backdate(app)
+    say(zhang, "1 30 奶茶")
+    say(wang, "1 60.5 蛋糕")
+    base, stop = serve_console(app)
+    try:
+        session = requests.Session()
+        session.get(link_for(app, ADMIN), timeout=10)
+        pages = {name: session.get(base + "/console/records", params={"team": team(app, name)["id"]}, timeout=10).text
+                 for name in ("研发一组", "研发二组")}
+        unfiltered = session.get(base + "/console/records", timeout=10).text
+    finally:
+        stop()
+    one = re.search(r'data-field="quota" data-allowance="(\d+)" data-used="(\d+)" data-left="(-?\d+)"', pages["研发一组"])
+    assert one.groups() == ("10000", "3000", "7000")
+    assert "已用 30.00 / 额度 100.00 元" in say(zhang, "3") and "已用 30.00 / 额度 100.00 元" in pages["研发一组"]
+    assert 'data-left="-1050"' in pages["研发二组"] and "已超出 10.50 元" in pages["研发二组"]
+    assert 'data-field="quota"' not in unfiltered
+
+
 # --- settings -------------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.plugin import ADMIN, Refusal
 from bot.text import clean_name
 from bot.timeutil import local_text
 from plugins.expense.domain import void_expense
+from plugins.quota import quota_for
 from plugins.expense.receipts import receipts_of
 from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
@@ -178,6 +179,7 @@ def _page(app, visitor, filters, status=200, notice=None, problem=None):
         page = _page_number(pages)
         rows, receipts = _records(app, filters, page)
     return render("records.tpl", visitor, status=status, money=format_fen, filters=filters.values,
+                  quota=None if filters.problem else _team_quota(app, filters.values.get("team")),
                   teams=all_groups(app.store), figures=figures, records=rows, receipts=receipts, shown=SHOWN,
                   page=page, pages=pages,
                   status_text=STATUS_TEXT, statuses=STATUSES, can_void=visitor.is_(ADMIN), notice=notice,
@@ -186,6 +188,15 @@ def _page(app, visitor, filters, status=200, notice=None, problem=None):
                   export_url="/console/records.xlsx" + filters.query_string(),
                   page_url=lambda n: "/console/records" + filters.query_string(page=n),
                   member_url=lambda name: "/console/records" + filters.query_string(member=name))
+
+
+def _team_quota(app, team_id):
+    """The filtered team's allowance, used and left this quarter (plugins/quota: what `3` and the 概览 give), or
+    None without a team filter or a quota for that team."""
+    if not team_id or not is_number(str(team_id)):
+        return None
+    group = app.store.one("SELECT id, name FROM groups WHERE id = ?", [int(team_id)])
+    return quota_for(app.store, app, group, app.now().date()) if group else None
 
 
 @console_page("/console/records", roles=STAFF, methods=("GET", "POST"))

@@ -29,6 +29,9 @@
   % end
   <div class="card void" data-field="void" data-fen="{{figures['void']['fen']}}" data-count="{{figures['void']['count']}}"><div class="label">已作废（不计入合计）</div><div class="big">{{money(figures['void']['fen'])}} 元</div><div class="sub">{{figures['void']['count']}} 笔</div></div>
 </section>
+% if quota is not None:
+<p class="quota" data-field="quota" data-allowance="{{quota.allowance_fen}}" data-used="{{quota.used_fen}}" data-left="{{quota.left_fen}}">{{quota.group_name}}：{{quota.line(quota.quarter + ' ')}}（不论上面的筛选，按消费日期计本季度的未报销 + 已报销）</p>
+% end
 <p class="tools"><a href="{{export_url}}" class="button" download>导出 Excel（筛选出的全部 {{counted + figures['void']['count']}} 笔）</a></p>
 % if not records:
 <p>没有符合条件的记录。</p>
