@@ -9,7 +9,7 @@
 </section>
 <h2>各小组</h2>
 <div class="table-wrap">
-<table>
+<table class="summary">
 <thead><tr><th>小组</th><th class="num">未报销（元）</th><th class="num">笔数</th><th class="num">本季度（元）</th>
 % if with_quota:
 <th class="num">额度（元）</th><th class="num">剩余（元）</th><th>人数</th>
@@ -17,7 +17,7 @@
 </tr></thead>
 <tbody>
 % for t in teams:
-<tr data-id="{{t['group_id']}}"><td data-label="小组">{{t['group_name']}}</td><td class="num" data-label="未报销（元）">{{money(t['total_fen'])}}</td><td class="num" data-label="笔数">{{t['count']}}</td><td class="num" data-label="本季度（元）" data-field="used">{{money(t['quarter_fen'])}}</td>
+<tr data-id="{{t['group_id']}}"><td class="who">{{t['group_name']}}</td><td class="num" data-label="未报销（元）">{{money(t['total_fen'])}}</td><td class="num" data-label="笔数">{{t['count']}}</td><td class="num" data-label="本季度（元）" data-field="used">{{money(t['quarter_fen'])}}</td>
 % if with_quota:
 % q = t['quota']
 % if q:
