@@ -16,7 +16,7 @@ def _parse(argv):
     parser = argparse.ArgumentParser(prog="run_bot.py", description="teabot 下午茶记账机器人")
     parser.add_argument("--config", help="配置文件路径（默认 config.yaml 或环境变量 TEABOT_CONFIG）")
     parser.add_argument("command", nargs="?", default="serve",
-                        help="serve | chat | check | status | config-template | 插件命令（见 help）")
+                        help="serve | chat | check | status | menu | config-template | 插件命令（见 help）")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="子命令参数")
     return parser.parse_args(argv)
 
@@ -38,12 +38,14 @@ def main(argv=None):
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
-    if args.command in ("check", "serve"):
+    if args.command in ("check", "serve", "menu"):
         from bot.plugin import load_plugins
         plugins = load_plugins()
         problems = _problems(config, plugins)
         if args.command == "check":
             return _check(config, plugins, problems)
+        if args.command == "menu":
+            return _menu(config, plugins, problems, args.rest)
         if problems:
             print(f"配置文件 {config['_path']} 有 {len(problems)} 个问题，服务不启动，请修正后再启动：\n"
                   + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
@@ -70,12 +72,13 @@ def main(argv=None):
             app.pusher.flush(10)
             return code
     if args.command in ("help", "-h"):
-        print("命令：serve（默认）、chat、check、status（/healthz 的全部细节）、config-template（按声明生成 config.yaml）")
+        print("命令：serve（默认）、chat、check、status（/healthz 的全部细节）、menu push|show|delete（公众号自定义菜单）、"
+              "config-template（按声明生成 config.yaml）")
         for plugin in app.plugins:
             for name, (_, text) in plugin.cli_commands.items():
                 print(f"  {name}: {text}")
         return 0
-    print(f"未知命令：{args.command}。可用：serve、chat、check、status、config-template"
+    print(f"未知命令：{args.command}。可用：serve、chat、check、status、menu、config-template"
           + "".join(f"、{n}" for p in app.plugins for n in p.cli_commands), file=sys.stderr)
     return 2
 
@@ -83,13 +86,15 @@ def main(argv=None):
 def _problems(config, plugins):
     """What `check` and `serve` refuse: keys, types and ranges against the declarations, duplicate commands, and
     each plugin's own checks, which run only once the declared types hold (they may rely on them)."""
+    from bot.menu import menu_problems
     from bot.plugin import Registry
     problems = validate(config, plugins)
     declared_ok = not problems
     try:
-        Registry(plugins)
+        registry = Registry(plugins)
     except ValueError as exc:  # duplicate command numbers or aliases
         problems.append(str(exc))
+        registry = None
     if declared_ok:
         enabled = {p.name for p in plugins if p.enabled(config)}
         for plugin in plugins:
@@ -98,7 +103,22 @@ def _problems(config, plugins):
                              f"{plugin.name}，或打开 {name}" for name in plugin.requires if name not in enabled]
             for check in plugin.config_checks:
                 problems += check(config)
+        if registry is not None:
+            problems += menu_problems(config, registry)
     return problems
+
+
+def _menu(config, plugins, problems, argv):
+    """`menu push|show|delete`: the account's custom menu (bot/menu.py); push is refused while check finds
+    problems."""
+    from bot.menu import run
+    from bot.plugin import Registry
+    try:
+        registry = Registry(plugins)
+    except ValueError as exc:
+        print(f"命令声明有问题：{exc}", file=sys.stderr)
+        return 2
+    return run(config, registry, argv, problems)
 
 
 def _check(config, plugins, problems):
