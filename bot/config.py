@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import re
+import string
 import typing
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,12 +110,78 @@ class MenuButton(Section):
     sub: list["MenuButton"] = setting([], "sub-buttons (up to 5)")
 
 
+# The fields each kind of notice fills its template with (the push call sites give them; `time` is always the
+# moment the notice was made, in the configured timezone). A template's {field} must be one of its kind's: `check`
+# refuses any other. docs/notices.md describes them for operators.
+NOTICE_FIELDS = {
+    "settlement": {"name": "垫付人姓名", "group": "小组", "count": "笔数", "amount": "金额（元，如 82.00）",
+                   "batch": "结算编号", "status": "已结算 / 已撤销", "time": "通知时间"},
+    "approval": {"name": "姓名", "group": "小组", "status": "待审核 / 已通过 / 未通过 / 姓名已修改 / 已换组 / 已离开",
+                 "note": "说明（原因、变动）", "time": "通知时间"},
+    "payment": {"amount": "金额（元）", "order": "订单号", "status": "已支付 / 下单失败 / 付款异常",
+                "note": "付款说明或异常原因", "time": "通知时间"},
+    "lottery": {"number": "抽奖编号", "title": "抽奖名称", "result": "你的结果（中奖：奖品 / 未中奖 / 已开奖）",
+                "count": "参加人数", "time": "通知时间"},
+    "report": {"name": "报表名", "count": "笔数", "amount": "未作废合计（元）", "status": "已生成 / 生成失败",
+               "time": "通知时间"},
+}
+TEMPLATE_VALUE_CHARS = 200      # a template value's length, in characters, as written and once filled
+_TEMPLATE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def template_placeholders(text):
+    """The field names a template value names with {field}, in order; ValueError (in Chinese) for anything but a
+    plain {name}: no attribute, index, conversion or format spec, no lone brace ({{ and }} are literal braces)."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise ValueError("花括号不成对（字面的花括号写成 {{ 或 }}）") from None
+    names = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not re.fullmatch(r"[a-z_]+", name) or spec or conversion:
+            raise ValueError(f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
+                             "不是占位符：只能写 {字段名}，例如 {amount}")
+        names.append(name)
+    return names
+
+
 class TemplateNotice(Section):
     """A template message for one kind of notice (issue 16): sent when the customer-service message cannot reach
     the user (outside the 48-hour window)."""
     template_id: str = setting("", "the template's ID in the official account backend")
     data: dict[str, str] = setting({}, "template key -> text with {field} placeholders (fields: docs/notices.md)")
     url: str = setting("", "optional link the notice opens (\"console\" for the console)")
+
+    def problems(self, kind, where):
+        """What is wrong with this notice for `kind` (one of NOTICE_FIELDS), each naming its key under `where`."""
+        found = []
+        if not _TEMPLATE_ID.fullmatch(self.template_id):
+            found.append(f"{where}.template_id " + ("不能为空：填公众号后台“模板消息”里的模板 ID" if not self.template_id
+                                                    else "不是模板 ID（字母、数字、- 和 _）"))
+        if not self.data:
+            found.append(f"{where}.data 不能为空：写模板的每个键，例如 first: \"…{{name}}…\"")
+        fields = NOTICE_FIELDS[kind]
+        for key, text in self.data.items():
+            if not _TEMPLATE_KEY.fullmatch(key):
+                found.append(f"{where}.data 的键 {key!r} 不是模板的键（如 first、keyword1、thing2、remark）")
+                continue
+            if len(text) > TEMPLATE_VALUE_CHARS:
+                found.append(f"{where}.data.{key} 太长（最多 {TEMPLATE_VALUE_CHARS} 个字）")
+            try:
+                names = template_placeholders(text)
+            except ValueError as exc:
+                found.append(f"{where}.data.{key}：{exc}")
+                continue
+            unknown = [n for n in dict.fromkeys(names) if n not in fields]
+            if unknown:
+                found.append(f"{where}.data.{key}：{'、'.join('{' + n + '}' for n in unknown)} 不是 {kind} 通知的字段"
+                             f"（可用：{'、'.join('{' + f + '}' for f in fields)}，见 docs/notices.md）")
+        if self.url and self.url != "console" and not re.fullmatch(r"https?://[^\s]+", self.url):
+            found.append(f"{where}.url 必须是 console 或 http(s):// 开头的网址")
+        return found
 
 
 class TemplateSettings(Section):
@@ -123,6 +190,14 @@ class TemplateSettings(Section):
     payment: TemplateNotice | None = setting(None, "付款结果")
     lottery: TemplateNotice | None = setting(None, "抽奖结果")
     report: TemplateNotice | None = setting(None, "每日报表（财务）")
+
+    @model_validator(mode="after")
+    def _fields_are_the_kinds_own(self):
+        found = [problem for kind in NOTICE_FIELDS if (notice := getattr(self, kind)) is not None
+                 for problem in notice.problems(kind, f"wechat.templates.{kind}")]
+        if found:
+            _refuse("template", "；".join(found))
+        return self
 
 
 class WeChatSettings(Section):

@@ -248,9 +248,10 @@ class Context:
     def tz(self):
         return self.app.tz
 
-    def push(self, openid, text, kind=""):
-        """A message to another user: recorded in this message's transaction, sent once it has committed."""
-        return self.db.push(openid, text, kind=kind)
+    def push(self, openid, text, kind="", notice="", fields=None):
+        """A message to another user: recorded in this message's transaction, sent once it has committed (as the
+        `notice` template with `fields` outside the 48-hour window: docs/notices.md)."""
+        return self.db.push(openid, text, kind=kind, notice=notice, fields=fields)
 
     def is_(self, role):
         return role in self.roles

@@ -75,8 +75,29 @@ def m004_reply_pages(db):
         expires_at TEXT NOT NULL)""")
 
 
+def m005_push_attempts(db):
+    """Notices that reach people (issue 16): a push names the kind of notice it is (`notice`, one of
+    bot.config.NOTICE_FIELDS, '' for none) and the fields its template is filled with (JSON); `channel` is how its
+    final status came about (custom / template; '' when nothing was tried). Every try, and each channel passed
+    over, is a push_attempts row. The index serves /healthz's and the console's counts of recent pushes."""
+    db.execute("ALTER TABLE pushes ADD COLUMN notice TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE pushes ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE pushes ADD COLUMN channel TEXT NOT NULL DEFAULT ''")
+    db.execute("""CREATE TABLE push_attempts (
+        id INTEGER PRIMARY KEY,
+        push_id INTEGER NOT NULL REFERENCES pushes(id),
+        at TEXT NOT NULL,                             -- UTC
+        channel TEXT NOT NULL CHECK (channel IN ('custom', 'template')),
+        outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed', 'skipped')),
+        errcode INTEGER,                              -- WeChat's (-1: not reached); NULL when it gave none
+        error TEXT NOT NULL DEFAULT '')""")
+    db.execute("CREATE INDEX push_attempts_push ON push_attempts (push_id)")
+    db.execute("CREATE INDEX pushes_recent ON pushes (created_at, status, channel)")
+
+
 MIGRATIONS = [
     ("core.m001_core", m001_core),
     ("core.m003_confirmations", m003_confirmations),
     ("core.m004_reply_pages", m004_reply_pages),
+    ("core.m005_push_attempts", m005_push_attempts),
 ]

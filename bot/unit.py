@@ -49,9 +49,10 @@ class Transaction:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
-    def push(self, openid, text, kind=""):
-        """Queue a message to a user: recorded in this transaction, sent only once it has committed."""
-        ids = self.app.pusher.record(self, openid, text, kind)
+    def push(self, openid, text, kind="", notice="", fields=None):
+        """Queue a message to a user: recorded in this transaction, sent only once it has committed. `notice` and
+        `fields`: the template message that carries it outside the 48-hour window (bot/push.py, docs/notices.md)."""
+        ids = self.app.pusher.record(self, openid, text, kind, notice=notice, fields=fields)
         self._pushes.extend(ids)
         return ids[0] if ids else None
 

@@ -12,6 +12,7 @@ import waitress
 
 from . import VERSION
 from .dispatch import make_dispatcher
+from .push import recent_counts
 from .wechat import Response, make_wechat_handler
 
 log = logging.getLogger("teabot.web")
@@ -70,6 +71,11 @@ def health(app, detailed=False):
         "token_configured": bool(wechat.get("token")),
         "push_configured": bool(wechat.get("app_id") and wechat.get("app_secret")),
     }
+    if database.get("error") != "unavailable":
+        try:
+            data["pushes"] = recent_counts(app.store)        # the last 7 days' pushes by outcome and channel
+        except Exception as exc:
+            log.error("health check: push counts unavailable (%s)", type(exc).__name__)
     if detailed:
         data.update(version=VERSION, config=app.config.get("_path"))
     for plugin in app.plugins:

@@ -1,4 +1,5 @@
-"""The outbound WeChat API client: one cached stable access_token per account, customer-service text messages."""
+"""The outbound WeChat API client: one cached stable access_token per account, customer-service text messages and
+template messages."""
 
 import json
 import logging
@@ -147,3 +148,12 @@ class WeChatAPI:
         """A customer-service text message; raises PushError when WeChat does not accept it."""
         self.call("/cgi-bin/message/custom/send",
                   {"touser": openid, "msgtype": "text", "text": {"content": text}})
+
+    def send_template(self, openid, template_id, values, url=""):
+        """A template message (reaches followers outside the 48-hour window on verified service accounts): `values`
+        is {template key: plain text}; raises PushError when WeChat does not accept it."""
+        payload = {"touser": openid, "template_id": template_id,
+                   "data": {key: {"value": value} for key, value in values.items()}}
+        if url:
+            payload["url"] = url
+        self.call("/cgi-bin/message/template/send", payload)
