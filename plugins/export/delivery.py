@@ -44,7 +44,9 @@ def deliver(app, row, cos):
         if error:
             update(tx, row["id"], error=error)
         for openid in recipients:
-            tx.push(openid, text, kind="export")
+            tx.push(openid, text, kind="export", notice="report",
+                    fields={"name": os.path.basename(row["path"]), "count": row["rows"],
+                            "amount": format_fen(row["total_fen"] or 0), "status": "已生成"})
     mail_to = settings(app)["mail_to"]
     if mail_to:
         try:

@@ -125,7 +125,7 @@ def run_report(app, day=None, trigger="manual", requested_by="", progress=None, 
                 finish(tx, export_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 if requested_by:
                     tx.push(requested_by, f"报表 {report_name(day)} 生成失败（{type(exc).__name__}），请联系管理员。",
-                            kind="export")
+                            kind="export", notice="report", fields={"name": report_name(day), "status": "生成失败"})
             return export_row(app.store, export_id)
         size, digest = os.path.getsize(path), _sha256(path)
         with app.transaction() as tx:

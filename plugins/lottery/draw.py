@@ -115,7 +115,11 @@ def _push_results(tx, lottery_id, people):
     recipients = list(dict.fromkeys([*people, row["created_by"], *app.users_with_role(ADMIN)]))
     facts = _result_facts(app, tx, row)
     for openid in recipients:
-        tx.push(openid, result_text(app, tx, row, openid, facts), kind="lottery")
+        prize = facts["prize_of"].get(openid)
+        tx.push(openid, result_text(app, tx, row, openid, facts), kind="lottery", notice="lottery",
+                fields={"number": row["id"], "title": row["title"], "count": row["participant_count"],
+                        "result": f"中奖：{prize}" if prize else
+                        "未中奖" if openid in facts["participants"] else "已开奖"})
 
 
 def due_lotteries(reader, now_utc=None):

@@ -149,7 +149,8 @@ def confirm_static(tx, out_trade_no, actor):
                "WHERE id = ? AND status = 'pending'", [to_utc_text(utc_now()), payment_id])
     audit(tx, actor, "pay.confirm", out_trade_no, str(amount_fen))
     tx.push(openid, f"管理员已确认收到你的付款 {format_fen(amount_fen)} 元（订单 {out_trade_no}"
-                    f"{' ' + note if note else ''}），谢谢！", kind="pay_paid")
+                    f"{' ' + note if note else ''}），谢谢！", kind="pay_paid", notice="payment",
+            fields={"amount": format_fen(amount_fen), "order": out_trade_no, "status": "已支付", "note": note or ""})
     return amount_fen
 
 

@@ -187,7 +187,9 @@ def place_order(app, payment_id, tell_payer=False):
         log.warning("pay: creating %s failed: %s", row["out_trade_no"], exc)
         with app.transaction() as tx:
             if close_order(tx, payment_id, "下单失败", actor="wechatpay", unplaced=True) and tell_payer:
-                tx.push(row["openid"], ORDER_FAILED, kind="pay_failed")
+                tx.push(row["openid"], ORDER_FAILED, kind="pay_failed", notice="payment",
+                        fields={"amount": format_fen(row["amount_fen"]), "order": row["out_trade_no"],
+                                "status": "下单失败", "note": row["note"] or ""})
         return payment_by(app.store, "id", payment_id)
     with app.transaction() as tx:
         # unless another placing (the pay page's) was first: the order keeps the prepay_id it was shown with
@@ -261,7 +263,8 @@ def _apply(tx, transaction, source):
             audit(tx, actor, "pay.abnormal", no, f"{reason} transaction_id={transaction_id}")
             for admin in tx.app.users_with_role(ADMIN):
                 tx.push(admin, f"付款异常：订单 {no}（{note or '无说明'}）{reason}，微信支付单号 {transaction_id}。"
-                               f"未计入已支付，请核对。", kind="pay_alert")
+                               f"未计入已支付，请核对。", kind="pay_alert", notice="payment",
+                        fields={"amount": format_fen(amount_fen), "order": no, "status": "付款异常", "note": reason})
             return "abnormal"
         return "already"
     changed = tx.execute(
@@ -271,5 +274,6 @@ def _apply(tx, transaction, source):
         return "already"
     audit(tx, actor, "pay.paid", no, f"{total} transaction_id={transaction_id}")
     tx.push(openid, f"已收到你的付款 {format_fen(amount_fen)} 元（订单 {no}{' ' + note if note else ''}），谢谢！",
-            kind="pay_paid")
+            kind="pay_paid", notice="payment",
+            fields={"amount": format_fen(amount_fen), "order": no, "status": "已支付", "note": note or ""})
     return "paid"

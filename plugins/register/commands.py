@@ -51,7 +51,9 @@ def register(ctx):
     audit(db, ctx.openid, "register", request_id, f"{group_name} {name}")
     for admin in ctx.app.users_with_role(ADMIN):
         ctx.push(admin, f"新的注册申请 #{request_id}：{name} 申请加入“{group_name}”。发送 81 查看待审核列表。",
-                 kind="register")
+                 kind="register", notice="approval",
+                 fields={"name": name, "group": group_name, "status": "待审核",
+                         "note": f"申请 #{request_id}，发送 81 审核"})
     if user.get("status") == "member":
         return f"已提交换组申请：{name} → “{group_name}”。审核通过前你仍在原组记账。"
     return f"已提交注册：{name}，小组“{group_name}”。请等待管理员审核，审核结果会通知你，也可发送 2 查看状态。"

@@ -148,7 +148,9 @@ def approve_pending(tx, row, actor):
     record_stay(tx, row["openid"], row["group_id"], now)
     audit(tx, actor, "approve", row["openid"], f"#{row['id']} {row['requested_group']} {row['name']}")
     tx.push(row["openid"], f"你的注册已通过：{row['name']}，小组“{row['requested_group']}”。"
-                           "发送 1 金额 说明 即可记账，发送 0 查看菜单。", kind="approve")
+                           "发送 1 金额 说明 即可记账，发送 0 查看菜单。", kind="approve", notice="approval",
+            fields={"name": row["name"], "group": row["requested_group"], "status": "已通过",
+                    "note": "发送 1 金额 说明 即可记账"})
     return True
 
 
@@ -168,7 +170,8 @@ def reject_request(tx, request_id, actor, reason=""):
     audit(tx, actor, "reject", row["openid"], f"#{row['id']} {row['requested_group']} {row['name']} {reason}")
     why = f"原因：{reason}。" if reason else ""
     tx.push(row["openid"], f"你加入“{row['requested_group']}”的申请未通过。{why}如有疑问请联系管理员，"
-                           "也可重新发送 9 组名 姓名 申请。", kind="reject")
+                           "也可重新发送 9 组名 姓名 申请。", kind="reject", notice="approval",
+            fields={"name": row["name"], "group": row["requested_group"], "status": "未通过", "note": reason})
     return {**row, "status": "rejected", "reason": reason}
 
 
@@ -209,7 +212,9 @@ def rename_member(tx, openid, new_name, actor):
     tx.execute("UPDATE users SET name = ? WHERE openid = ?", [name, openid])
     audit(tx, actor, "member.rename", openid, f"{user['name']} → {name}")
     if actor != openid:
-        tx.push(openid, f"管理员把你的姓名从“{user['name']}”改为“{name}”。", kind="member")
+        tx.push(openid, f"管理员把你的姓名从“{user['name']}”改为“{name}”。", kind="member", notice="approval",
+                fields={"name": name, "group": user["group_name"] or "", "status": "姓名已修改",
+                        "note": f"{user['name']} → {name}"})
     return {"openid": openid, "old_name": user["name"], "name": name}
 
 
@@ -227,7 +232,9 @@ def move_member(tx, openid, group_id, actor):
     audit(tx, actor, "member.move", openid, f"{user['group_name']} → {group['name']}")
     if actor != openid:
         tx.push(openid, f"管理员把你调到了“{group['name']}”。之后的记录记在“{group['name']}”；"
-                        f"已有的未报销记录仍由“{user['group_name']}”结算。", kind="member")
+                        f"已有的未报销记录仍由“{user['group_name']}”结算。", kind="member", notice="approval",
+                fields={"name": user["name"], "group": group["name"], "status": "已换组",
+                        "note": f"{user['group_name']} → {group['name']}"})
     return {"openid": openid, "name": user["name"], "from_group_id": user["group_id"],
             "from_group": user["group_name"], "group_id": group["id"], "group": group["name"]}
 
@@ -252,7 +259,9 @@ def mark_left(tx, openid, actor):
           + (" 撤回申请 " + "、".join(f"#{r}" for r in withdrawn) if withdrawn else ""))
     if actor != openid:
         tx.push(openid, f"管理员已将你标记为离开“{user['group_name']}”，你不能再记账；已有的未报销记录仍会正常结算。"
-                        "如需重新加入，请发送 9 组名 姓名 申请。", kind="member")
+                        "如需重新加入，请发送 9 组名 姓名 申请。", kind="member", notice="approval",
+                fields={"name": user["name"], "group": user["group_name"] or "", "status": "已离开",
+                        "note": "已有的未报销记录仍会正常结算"})
     return {"openid": openid, "name": user["name"], "group_id": user["group_id"], "group": user["group_name"]}
 
 

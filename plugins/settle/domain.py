@@ -149,11 +149,17 @@ def notify_settled(tx, config, batches):
             tx.push(organiser["openid"],
                     f"报销通知：你在“{info['group_name']}”的 {organiser['count']} 笔垫付共 "
                     f"{format_fen(organiser['total_fen'])} 元已由 {info['admin_name']} 结算（结算 #{created['id']}）。",
-                    kind="settle")
+                    kind="settle", notice="settlement",
+                    fields={"name": organiser["name"], "group": info["group_name"], "count": organiser["count"],
+                            "amount": format_fen(organiser["total_fen"]), "batch": created["id"], "status": "已结算"})
 
 
 def notify_reversed(tx, config, batch_id):
     """Tell each organiser of a reversed batch that their records are open again (pushed once `tx` commits)."""
+    group = tx.value("SELECT g.name FROM settlements s JOIN groups g ON g.id = s.group_id WHERE s.id = ?", [batch_id])
     for organiser in batch_organisers(tx, config, batch_id):
         tx.push(organiser["openid"], f"结算 #{batch_id} 已撤销，你的 {organiser['count']} 笔记录"
-                                     f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse")
+                                     f"（{format_fen(organiser['total_fen'])} 元）恢复为未报销。", kind="settle.reverse",
+                notice="settlement", fields={"name": organiser["name"], "group": group, "count": organiser["count"],
+                                             "amount": format_fen(organiser["total_fen"]), "batch": batch_id,
+                                             "status": "已撤销"})
