@@ -1,5 +1,6 @@
 """概览: the centre's open total, each team's open and this quarter's totals (with quotas: allowance, used and
-left, as `3` and `4` give them), pending registrations, the last report and backup, and a chart of open totals per team (pygal, served as its own SVG so the page's CSP stays strict)."""
+left, as `3` and `4` give them), pending registrations, the last report and backup, the last 7 days' notices by
+outcome (as /healthz counts them), and a chart of open totals per team (pygal, served as its own SVG so the page's CSP stays strict)."""
 
 from xml.etree import ElementTree
 
@@ -8,6 +9,7 @@ import pygal
 from pygal.style import Style
 
 from bot.money import format_fen
+from bot.push import recent_counts
 from bot.timeutil import local_text
 from plugins.expense.ledger import open_totals_by_group, quarter_totals
 from plugins.quota import quotas_for_all
@@ -58,7 +60,7 @@ def dashboard(app, visitor):
                   quarter_fen=sum(t["quarter_fen"] for t in teams), pending=pending, with_quota=bool(quotas),
                   allowance_fen=sum(q.allowance_fen for q in quotas), used_fen=sum(q.used_fen for q in quotas),
                   over_teams=sum(1 for q in quotas if q.over_fen),
-                  last_report=_last(app, "report"), last_backup=_last(app, "backup"))
+                  last_report=_last(app, "report"), last_backup=_last(app, "backup"), pushes=recent_counts(app.store))
 
 
 CHART_STYLE = Style(background="#ffffff", plot_background="#ffffff", colors=("#1f6f43",),

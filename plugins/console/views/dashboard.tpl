@@ -47,3 +47,9 @@
   </li>
 % end
 </ul>
+<h2>通知（近 {{pushes['days']}} 天）</h2>
+<ul class="plain" data-field="pushes">
+  <li>客服消息：送达 <span data-field="custom-sent">{{pushes['custom']['sent']}}</span>，失败 <span data-field="custom-failed">{{pushes['custom']['failed']}}</span></li>
+  <li>模板消息：送达 <span data-field="template-sent">{{pushes['template']['sent']}}</span>，失败 <span data-field="template-failed">{{pushes['template']['failed']}}</span></li>
+  <li>未发出（已过客服消息时限，且没有模板）：<span data-field="skipped">{{pushes['skipped']}}</span>{{'，待发送 %d' % pushes['pending'] if pushes['pending'] else ''}}</li>
+</ul>
