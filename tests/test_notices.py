@@ -8,9 +8,11 @@ import json
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from bot.app import App
 from bot.config import DEFAULTS, NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, validate
@@ -300,3 +302,14 @@ def test_a_settlement_reaches_an_organiser_who_wrote_three_days_ago_as_the_templ
         "keyword3": f"结算 #{batch} 已结算"}
     call = wechat.calls_to("/cgi-bin/message/template/send")[0]
     assert call.query["access_token"] in wechat.tokens_issued
+
+
+def test_the_docs_list_every_field_of_every_kind_and_their_example_passes_check(config):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "notices.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in doc.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(NOTICE_FIELDS)
+    for kind, fields in NOTICE_FIELDS.items():
+        assert [f for f in fields if f != "time" and f"`{f}`" not in rows[kind]] == [], kind
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", doc, re.S).group(1))
+    config["wechat"]["templates"] = example["wechat"]["templates"]
+    assert validate(config) == []
