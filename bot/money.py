@@ -28,7 +28,7 @@ _AMOUNT = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<dec>[0-9
 _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 # --- Chinese numerals ----------------------------------------------------------------------------------------
-_CN_DIGIT_VALUE = {c: v for v, chars in enumerate(("零〇", "一壹", "二两兩贰貳", "三叁參", "四肆", "五伍", "六陆陸",
+_CN_DIGIT_VALUE = {c: v for v, chars in enumerate(("零〇", "一壹", "二两兩贰貳", "三叁", "四肆", "五伍", "六陆陸",
                                                     "七柒", "八捌", "九玖")) for c in chars}
 _CN_DIGITS = "".join(_CN_DIGIT_VALUE)
 _CN_UNITS = "十拾百佰千仟万萬亿億"
@@ -54,7 +54,7 @@ _MIXED = re.compile(f"[0-9][{_CN_DIGITS}{_CN_UNITS}点]|[{_CN_DIGITS}{_CN_UNITS}
 
 @functools.cache
 def _cn2an():
-    """cn2an's converter, imported on the first Chinese amount (its import takes ~0.2 s; digits never need it)."""
+    """cn2an's converter, imported on the first Chinese amount (its import takes ~0.3 s; digits never need it)."""
     import cn2an
     return cn2an.cn2an
 
@@ -63,16 +63,25 @@ def _digit(char):
     return int(char) if "0" <= char <= "9" else _CN_DIGIT_VALUE[char]
 
 
+_STRICT = str.maketrans({"两": "二", "兩": "二", "〇": "零"})
+_ZERO_BEFORE_THOUSANDS = re.compile(f"([万萬])零(?=[{_CN_DIGITS}][千仟])")
+_NEXT_UNIT_DOWN = {"百": "十", "佰": "拾", "千": "百", "仟": "佰", "万": "千", "萬": "千", "亿": "千万", "億": "千万"}
+
+
 def _chinese_yuan(number, raw):
-    """'八十六' -> 86, '两百五' -> 250, '一千二' -> 1200, '壹佰贰拾' -> 120, '86' -> 86 (cn2an's 'normal' mode, which
-    reads the colloquial trailing digit); '三五' (three to five) and '一二三' (digits read out) are refused."""
+    """'八十六' -> 86, '两百五' -> 250, '一千二' -> 1200, '壹佰贰拾' -> 120, '86' -> 86. The colloquial trailing digit
+    (两百五, 三万五) gets its unit here, then cn2an's strict mode checks the form and reads it: its 'normal' mode
+    also reads 两百五 but takes malformed numbers too ('三三百三' as 630), and digits read out ('一二三' as 123)."""
     if number.isascii():
         return int(number)
     if len(number) > 1 and not any(c in _CN_UNITS for c in number):
         raise AmountError(f"看不懂金额“{raw}”：几个数字连写说不清是多少（“三五”可能是三到五），请写成 35 或 三十五")
+    strict = _ZERO_BEFORE_THOUSANDS.sub(r"\1", number.translate(_STRICT))          # 十万零一千 -> 十万一千
+    if len(strict) >= 3 and strict[-2] in _NEXT_UNIT_DOWN and strict[-1] in _CN_DIGIT_VALUE and strict[-1] != "零":
+        strict += _NEXT_UNIT_DOWN[strict[-2]]            # 两百五 -> 二百五十, 一千二 -> 一千二百, 三万五 -> 三万五千
     try:
-        yuan = _cn2an()(number, "normal")
-    except ValueError:
+        yuan = _cn2an()(strict, "strict")
+    except (ValueError, LookupError, TypeError, ArithmeticError):   # any failure of the library: not a number
         raise AmountError(f"看不懂金额“{raw}”，请写成 86.5 或 八十六块五 这样") from None
     if not isinstance(yuan, int):       # without 点 cn2an answers an int; anything else is not ours to guess
         raise AmountError(f"看不懂金额“{raw}”，请写成 86.5 或 八十六块五 这样")
@@ -97,8 +106,10 @@ def _parse_chinese(cleaned, raw):
     if parts.get("x") or len(decimals) > 2:
         raise AmountError(f"金额最多两位小数（到分）：{raw}")
     yuan = _chinese_yuan(parts["y"], raw) if parts.get("y") else 0
-    cents = int("".join(str(_CN_DIGIT_VALUE[c]) for c in decimals).ljust(2, "0")) if decimals else (
-        _digit(parts["j"]) * 10 if parts.get("j") else 0) + (_digit(parts["f"]) if parts.get("f") else 0)
+    if decimals:                        # 八十六点五: the digits after 点
+        cents = int("".join(str(_digit(c)) for c in decimals).ljust(2, "0"))
+    else:                               # 八十六块五毛三分: a digit for 角, one for 分
+        cents = (10 * _digit(parts["j"]) if parts.get("j") else 0) + (_digit(parts["f"]) if parts.get("f") else 0)
     return yuan * 100 + cents
 
 

@@ -2,6 +2,8 @@
 fen, the same limit and the same refusals as digits, wherever an amount is read; over the real /wechat endpoint
 as typed and as WeChat's speech recognition writes it."""
 
+import random
+
 import pytest
 
 from bot.money import (AmountError, looks_like_amount, parse_amount, space_glued_amount, split_glued_amount,
@@ -16,7 +18,7 @@ from test_wechat_endpoint import message_xml, reply_content, serve, wconfig  # n
     # colloquial: a trailing digit is the next unit down
     ("一千二", 120000), ("三万五", 3500000), ("一百五", 15000), ("九万九", 9900000), ("一千二百三", 123000),
     # …but after 零 it is what it says
-    ("一百零五", 10500), ("一千零五", 100500), ("两千零二", 200200),
+    ("一百零五", 10500), ("一千零五", 100500), ("两千零二", 200200), ("一万零五百", 1050000),
     # 元 / 角(毛) / 分
     ("八十六块五毛", 8650), ("八十六元五角", 8650), ("五块二毛三", 523), ("五块二毛三分", 523), ("五块零三", 503),
     ("五块零三分", 503), ("五毛", 50), ("三毛五", 35), ("两毛钱", 20), ("五分钱", 5), ("八十六块五毛钱", 8650),
@@ -46,6 +48,8 @@ def test_chinese_amounts_become_the_same_fen_as_digits(text, fen):
     # one number in two scripts
     ("1百", "全用数字或全用汉字"), ("3万", "全用数字或全用汉字"), ("一百5", "全用数字或全用汉字"),
     # not amounts at all
+    # malformed numbers (cn2an's lenient 'normal' mode would read 三三百三 as 630)
+    ("三三百三", "看不懂"), ("一千十百三", "看不懂"), ("二一百两", "看不懂"), ("一百百", "看不懂"), ("十十", "看不懂"),
     ("一杯奶茶", "看不懂"), ("三杯", "看不懂"), ("百", "看不懂"), ("万五", "看不懂"), ("点五", "看不懂"),
     ("一亿亿", "看不懂"), ("〇.五", "看不懂"), ("十块十", "看不懂"), ("八十六块五十", "看不懂"), ("12美元", "看不懂"),
     ("一" * 40, "太长"),
@@ -56,6 +60,23 @@ def test_refused_chinese_amounts_say_why(text, why):
     with pytest.raises(AmountError) as error:
         parse_amount(text)
     assert why in str(error.value)
+
+
+def test_settings_read_large_chinese_figures_like_digits():
+    assert yuan_setting_to_fen("十万零一千", 0) == yuan_setting_to_fen("101000", 0) == 10_100_000
+    assert yuan_setting_to_fen("一亿四", 0) == 14_000_000_000             # cn2an 0.5.24 raises KeyError on its own
+
+
+def test_random_tokens_are_an_amount_or_a_reason_never_an_error():
+    rng = random.Random(16)
+    alphabet = "零〇一二两三四五六七八九十百千万亿壹贰拾佰萬億块元圆毛角分钱整点负0123456789.,¥杯"
+    for _ in range(5000):
+        token = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        try:
+            assert 0 < parse_amount(token, max_fen=10 ** 14) <= 10 ** 14
+        except AmountError:
+            pass
+        split_glued_amount(token + "奶茶")
 
 
 def test_the_same_limit_as_digits_applies():
