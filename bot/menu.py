@@ -92,14 +92,18 @@ def buttons(config, registry):
 
 
 def _wechat_button(button, config):
-    if button["sub"]:
-        return {"name": button["name"], "sub_button": [_wechat_button(b, config) for b in button["sub"]]}
+    """WeChat's form of a button; one that breaks the rules stays broken (push refuses it before WeChat would)."""
+    out = {}
     if button["command"]:
-        return {"type": "click", "name": button["name"], "key": button["command"]}
-    if button["url"]:
+        out = {"type": "click", "name": button["name"], "key": button["command"]}
+    elif button["url"]:
         url = console_url(config) if button["url"] == CONSOLE else button["url"]
-        return {"type": "view", "name": button["name"], "url": url}
-    return {"type": "pic_photo_or_album", "name": button["name"], "key": PHOTO_KEY}
+        out = {"type": "view", "name": button["name"], "url": url}
+    elif button["photo"]:
+        out = {"type": "pic_photo_or_album", "name": button["name"], "key": PHOTO_KEY}
+    if button["sub"]:
+        out.update(name=button["name"], sub_button=[_wechat_button(b, config) for b in button["sub"]])
+    return out or {"name": button["name"]}
 
 
 def wechat_menu(config, registry):
@@ -216,8 +220,8 @@ def _refusal(exc):
     if exc.errcode == 48001:
         return ("微信拒绝了（48001 没有接口权限）：只有认证的公众号才有自定义菜单接口；未认证的订阅号请直接发送命令"
                 "编号。", 1)
-    if exc.errcode == NETWORK_ERROR:
-        return f"连不上微信接口：{exc.errmsg}", 1
+    if exc.errcode == NETWORK_ERROR:      # unreachable, or WeChat's own -1 "system busy"
+        return f"微信接口暂时不可用（{exc.errmsg}），请稍后再试。", 1
     return f"微信拒绝了（{exc.errcode} {exc.errmsg}）。", 1
 
 
