@@ -10,21 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from bot import wechat_api
 from bot.app import App
 from browser import By, browser  # noqa: F401
 from conftest import ADMIN, serve_console
-from wechat_server import APP_ID, SECRET, WeChatServer
+from wechat_server import APP_ID, SECRET, wechat  # noqa: F401
 
 CALLBACK = "/console/oauth/callback"
-
-
-@pytest.fixture
-def wechat():
-    wechat_api._tokens.clear()
-    with WeChatServer() as server:
-        yield server
-    wechat_api._tokens.clear()
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import wechat_api
 from bot.config import DEFAULTS
 from bot.menu import menu_problems, run, wechat_menu
 from bot.plugin import Registry, load_plugins
 from test_voice_and_click import click_xml, register
 from test_wechat_endpoint import reply_content, serve, wconfig  # noqa: F401
-from wechat_server import APP_ID, SECRET, WeChatServer, check_menu
+from wechat_server import APP_ID, SECRET, check_menu, wechat  # noqa: F401, F811
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = Registry(load_plugins())
@@ -28,14 +27,6 @@ MENU = [
     {"name": "我的", "command": "2"},
     {"name": "控制台", "url": "console"},
 ]
-
-
-@pytest.fixture
-def wechat():
-    wechat_api._tokens.clear()
-    with WeChatServer() as server:
-        yield server
-    wechat_api._tokens.clear()
 
 
 @pytest.fixture

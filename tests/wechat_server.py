@@ -1,6 +1,7 @@
 """A fake of WeChat's server APIs on loopback for tests: access tokens, custom menu, customer-service and template
 messages, OAuth2 (the authorize page and the code exchange). It checks what WeChat checks and records every call.
 
+    from wechat_server import wechat         # the fixture: a running server, the token cache cleared around it
     server = WeChatServer().start()          # or: with WeChatServer() as server: ...
     config["wechat"].update(api_base=server.base, app_id=APP_ID, app_secret=SECRET,
                             oauth_authorize_url=server.authorize_url)
@@ -39,6 +40,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
 
 APP_ID = "wx-test-app"
 SECRET = "test-app-secret"
@@ -442,3 +445,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/cgi-bin/message/template/send" and method == "POST":
             return server.template_send(body)
         return _error(43002, "require POST method")
+
+
+@pytest.fixture
+def wechat():
+    """A running WeChatServer for one test; the process's access_token cache is empty before and after."""
+    from bot import wechat_api
+    wechat_api._tokens.clear()
+    with WeChatServer() as server:
+        yield server
+    wechat_api._tokens.clear()
