@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from bot.app import App
-from bot.config import DEFAULTS, NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, validate
+from bot.config import NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, validate
 from bot.push import fill
 from bot.timeutil import to_utc_text, utc_now
 from bot.web import start_background
