@@ -59,7 +59,9 @@ def _add_job(app, lottery_id, draw_at_text):
 
 
 def _remove_job(app, lottery_id):
-    if app.scheduler is None:
+    # Not while the scheduler stops: APScheduler's shutdown(wait=True) holds the job-store lock while it waits for
+    # running jobs, so a draw finishing then would wait on that lock forever (a test's teardown hung on it).
+    if app.scheduler is None or not app.scheduler.running:
         return
     try:
         app.scheduler.remove_job(_job_id(lottery_id))
