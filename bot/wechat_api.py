@@ -18,7 +18,8 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 NETWORK_ERROR = -1          # WeChat itself uses -1 for "system busy"; both are worth one more try later
 NOT_CONFIGURED = -2
 
-_TOKEN_IN_TEXT = re.compile(r"(access_token=)[^&\s'\"]+")
+# access_token, and OAuth's code exchange: the AppSecret and the user's code travel in its query string too
+_TOKEN_IN_TEXT = re.compile(r"((?<![A-Za-z_])(?:access_token|secret|code)=)[^&\s'\"]+")
 
 # One token per (api_base, app_id) for the whole process: every WeChatAPI instance shares it.
 _tokens = {}
@@ -44,7 +45,7 @@ class _RedactTokens(logging.Filter):
 
     def filter(self, record):
         message = record.getMessage()
-        if "access_token=" in message:
+        if "access_token=" in message or "secret=" in message:
             record.msg, record.args = redact(message), ()
         return True
 

@@ -303,3 +303,11 @@ def test_pushes_left_pending_by_a_crashed_process_are_sent_at_the_next_start(pco
     assert (row["status"], row["attempts"]) == ("sent", 1)
     assert fake.calls[-1][2]["text"] == {"content": "你的注册已通过"}
     assert restarted.pusher.resume() == 0     # nothing pending any more: nothing sent twice
+
+
+def test_redact_hides_the_app_secret_and_oauth_code_as_well_as_the_token():
+    from bot.wechat_api import redact
+    text = redact("GET https://api/sns/oauth2/access_token?appid=wx1&secret=S3CR3T&code=0a1b2c&grant_type=x "
+                  "errcode=40029 /cgi-bin/menu/get?access_token=TOKEN1")
+    assert "S3CR3T" not in text and "0a1b2c" not in text and "TOKEN1" not in text
+    assert "appid=wx1" in text and "errcode=40029" in text
