@@ -53,6 +53,11 @@ _MIXED = re.compile(f"[0-9][{_CN_DIGITS}{_CN_UNITS}点]|[{_CN_DIGITS}{_CN_UNITS}
 
 
 @functools.cache
+def preload_chinese_numerals():
+    """Import cn2an now (the server calls this at start): the first Chinese amount then answers at once."""
+    _cn2an()
+
+
 def _cn2an():
     """cn2an's converter, imported on the first Chinese amount (its import takes ~0.3 s; digits never need it)."""
     import cn2an

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from werobot.utils import get_signature
 
 from .app import NON_TEXT_HINT  # noqa: F401  (re-exported: where the endpoint's callers have always found it)
+from .money import space_glued_amount
 from .timeutil import unix_seconds
 from .wechat_crypto import BadSignature, DecryptError, SafeModeCrypto
 from .wechat_xml import BadXML, parse_xml, render_text_reply
@@ -185,7 +186,9 @@ class WeChatEndpoint:
             return self.app.handle_text(openid, content if isinstance(content, str) else "", msg_id or None, key=key)
         if msg_type == "voice" and _text_field(message, "Recognition"):
             # WeChat's speech recognition (when the account turns it on): the words are the command, as if typed
-            return self.app.handle_text(openid, _text_field(message, "Recognition"), msg_id or key, key=key)
+            # it writes no spaces ('记账八十六块五奶茶。'): an amount with a unit after a command word is spaced off
+            text = space_glued_amount(_text_field(message, "Recognition"), self.app.registry.by_key)
+            return self.app.handle_text(openid, text, msg_id or key, key=key)
         if msg_type == "event":
             event = message.get("Event").lower() if isinstance(message.get("Event"), str) else ""
             if event == "click" and _text_field(message, "EventKey"):

@@ -40,6 +40,16 @@ def test_recognised_voice_records_as_the_typed_text_would_and_a_retry_records_on
     assert expenses(client, "o-v") == [{"amount_fen": 8650, "note": "奶茶"}]
 
 
+def test_recognised_voice_without_spaces_still_finds_the_amount(serve):
+    client = serve()
+    register(client, "o-vu", "王五")
+    reply = reply_content(client.post(voice_xml("o-vu", "7011", "记账八十六块五奶茶。")))["Content"]
+    assert reply.startswith("已记录 #") and "86.50 元 奶茶" in reply
+    reply = reply_content(client.post(voice_xml("o-vu", "7012", "记账三杯奶茶。")))["Content"]
+    assert not reply.startswith("已记录") and ("金额" in reply or "没看懂" in reply)
+    assert expenses(client, "o-vu") == [{"amount_fen": 8650, "note": "奶茶"}]
+
+
 def test_voice_without_recognition_gets_the_text_hint(serve):
     client = serve()
     assert reply_content(client.post(voice_xml("o-x", "7002")))["Content"] == NON_TEXT_HINT
