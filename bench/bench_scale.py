@@ -6,7 +6,8 @@
 For each size it builds a database (executemany in one transaction, not through the chat): 50 teams of 40
 members, ROWS expenses over the last three years of which ~5 % are open (each team settled 10 times, the last
 about 55 days ago: 500 settlements with their items), 1 % void, 10,000 payments (provider static), 32
-lotteries, 2,000 decided and 60 pending registrations, with quotas on (250 元 a head, one team its own figure).
+lotteries, 2,000 decided and 60 pending registrations, with quotas on (250 元 a head, one team its own figure),
+and a stored receipt for every third record.
 Then it starts the real server (`run_bot.py --config TMP serve`) on loopback and sends every command a member,
 the admin and finance use as signed plaintext WeChat XML, 2 warm-ups and 20 timed requests each (unique MsgIds), checking every reply (HTTP 200, the expected text, no
 error, at most 2,048 bytes of UTF-8). It prints, per size, the command, median and worst ms, and the reply's
@@ -126,6 +127,11 @@ def seed(conn, rows, now=None, teams=TEAMS, members=MEMBERS):
                       for t, g in batches])
     conn.executemany("INSERT INTO settlement_items (settlement_id, expense_id, openid, amount_fen) VALUES (?, ?, ?, ?)",
                      items)
+    # receipts (issue 15): one stored image for every third record, so 2, 7 and 83 N read a centre's receipts
+    conn.executemany("INSERT INTO receipts (expense_id, openid, status, sha256, content_type, size_bytes, path, "
+                     "created_at, stored_at) VALUES (?, ?, 'stored', ?, 'image/jpeg', 180000, ?, ?, ?)",
+                     [(e[0], e[1], f"{e[0]:064x}", f"{e[0] % 256:02x}/{e[0]:064x}.jpg", e[6], e[6])
+                      for e in expenses if e[0] % 3 == 0])
 
     payments = []
     for i in range(PAYMENTS):
