@@ -96,7 +96,7 @@ class Router:
         if not command.plugin.enabled(app.config):
             return f"“{command.name}”功能已关闭，请联系管理员。", False
         if not command.allowed(roles):
-            return self._not_allowed(command, roles, user), False
+            return self.not_allowed(command, roles, user), False
         ctx = self.context(tx, openid, command=command, rest=rest, msg_id=msg_id, confirmed=confirmed,
                            user_and_group=(user, group))
         try:
@@ -110,7 +110,9 @@ class Router:
             app.confirmations.ask(tx, openid, text, question.prompt)
             return f"{question.prompt}\n{FOOTER}", True
 
-    def _not_allowed(self, command, roles, user=None):
+    def not_allowed(self, command, roles, user=None):
+        """What someone with `roles` is told for a command they may not use (the guest reply for a member-only
+        one, else who may): the chat, and the console's sign-in from the menu, say the same."""
         guest = self.app.guest_reply(roles, user) if MEMBER in command.roles and not roles & {MEMBER, ADMIN, FINANCE} \
             else None
         if guest:

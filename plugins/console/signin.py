@@ -121,7 +121,7 @@ def oauth_callback(app):
     roles = app.roles_of(openid)
     if not roles & set(EVERYONE):               # what `89` answers them in the chat
         command = next(c for c in plugin.commands if c.handler is console_link)
-        return _oauth_refusal(403, "无法登录", app.router._not_allowed(command, roles, app.user(openid)),
+        return _oauth_refusal(403, "无法登录", app.router.not_allowed(command, roles, app.user(openid)),
                               "neither member nor staff")
     with app.transaction() as tx:
         session = start_session(tx, app.config, openid)
