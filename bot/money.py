@@ -42,6 +42,7 @@ _CHINESE_FORMS = [re.compile(p) for p in (
     # 一百, 一百块, 两块钱, 八十六点五元, 壹佰贰拾元整
     f"(?P<y>[{_CN_DIGITS}{_CN_UNITS}]+)(?:点(?P<d>[{_CN_DIGITS}]+))?(?:[{_YUAN}](?:钱|整)?)?",
     f"{_YUAN_NUMBER}[{_YUAN}](?:钱|整)?",                                           # 86元整 (86块 is digits)
+    f"{_YUAN_NUMBER}[{_YUAN}][零〇](?P<j>{_DIGIT1})[{_JIAO}](?:(?P<f>{_DIGIT1})分?)?{_MORE}钱?",  # 十块零三毛(五)
     f"{_YUAN_NUMBER}[{_YUAN}][零〇](?P<f>{_DIGIT1})分?{_MORE}钱?",                    # 五块零三(分)
     # 八十六块五, 八十六块五毛, 五块二毛三, 五块二毛三分, 86块5, 一块二毛三分五 (refused: past 分)
     f"{_YUAN_NUMBER}[{_YUAN}](?P<j>{_DIGIT1})(?:[{_JIAO}](?:(?P<f>{_DIGIT1})分?)?)?{_MORE}钱?",
@@ -52,12 +53,12 @@ _CHINESE_TRIGGER = re.compile(f"[{_CN_DIGITS}{_CN_UNITS}{_YUAN}{_JIAO}{_FEN}点]
 _MIXED = re.compile(f"[0-9][{_CN_DIGITS}{_CN_UNITS}点]|[{_CN_DIGITS}{_CN_UNITS}点][0-9]")
 
 
-@functools.cache
 def preload_chinese_numerals():
     """Import cn2an now (the server calls this at start): the first Chinese amount then answers at once."""
     _cn2an()
 
 
+@functools.cache
 def _cn2an():
     """cn2an's converter, imported on the first Chinese amount (its import takes ~0.3 s; digits never need it)."""
     import cn2an
