@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 
 from .config import NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, public_base_url, template_placeholders
+from .menu import CONSOLE_OAUTH_PATH
 from .pages import REPLY_LIMIT_BYTES, byte_len, split_pages
 from .timeutil import from_utc_text, local_text, to_utc_text, utc_now
 from .wechat_api import NETWORK_ERROR, PushError, redact
@@ -231,7 +232,7 @@ class Pusher:
         url = conf.get("url") or ""
         if url == "console":
             base = public_base_url(self.app.config)
-            url = base + "/console" if base else ""
+            url = base + CONSOLE_OAUTH_PATH if base else ""     # signs them in on the way, as the menu's button does
         return (conf["template_id"], values, url), ""
 
     @staticmethod

@@ -104,7 +104,7 @@ def test_outside_the_window_the_template_goes_filled_from_the_fields_with_the_to
     assert call.query == {"access_token": wechat.tokens_issued[0]}
     when = re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", call.body["data"]["remark"]["value"])
     assert when, "time: when the notice was made, local"
-    assert call.body == {"touser": "o-zs", "template_id": "TPL-settle-1", "url": "https://tea.example.com/console",
+    assert call.body == {"touser": "o-zs", "template_id": "TPL-settle-1", "url": "https://tea.example.com/console/oauth",
                          "data": {"first": {"value": "张三，你的垫付已报销"}, "keyword1": {"value": "研发一组"},
                                   "keyword2": {"value": "82.00 元（2 笔）"}, "keyword3": {"value": "结算 #7 已结算"},
                                   "remark": {"value": when.group(0)}}}
