@@ -1,5 +1,5 @@
-"""The outbound WeChat API client: one cached stable access_token per account, customer-service text messages and
-template messages."""
+"""The outbound WeChat API client: one cached stable access_token per account, customer-service text messages,
+template messages, and temporary media (media/get)."""
 
 import json
 import logging
@@ -17,6 +17,7 @@ REFRESH_EARLY_SECONDS = 300
 TOKEN_ERRORS = {40001, 40014, 42001}
 NETWORK_ERROR = -1          # WeChat itself uses -1 for "system busy"; both are worth one more try later
 NOT_CONFIGURED = -2
+MEDIA_TOO_LARGE = -3       # ours: media/get answered more bytes than the caller accepts
 
 # access_token, and OAuth's code exchange: the AppSecret and the user's code travel in its query string too
 _TOKEN_IN_TEXT = re.compile(r"((?<![A-Za-z_])(?:access_token|secret|code)=)[^&\s'\"]+")
@@ -158,3 +159,51 @@ class WeChatAPI:
         if url:
             payload["url"] = url
         self.call("/cgi-bin/message/template/send", payload)
+
+    def get_media(self, media_id, max_bytes, timeout=(5, 15), deadline_seconds=60):
+        """(content type, bytes) of a temporary media file (/cgi-bin/media/get; WeChat keeps them 3 days), read as
+        a stream and refused past `max_bytes` or `deadline_seconds`. A JSON body is WeChat's error: PushError with
+        its errcode (40001 and the like: once more with a fresh token; 40007: an unknown or expired media_id).
+        PushError(MEDIA_TOO_LARGE) past the cap, PushError(NETWORK_ERROR) when WeChat cannot be reached."""
+        for attempt in (1, 2):
+            token = self.access_token(fresh=attempt == 2)
+            content_type, data = self._get_media_once(token, media_id, max_bytes, timeout, deadline_seconds)
+            if content_type is not None:
+                return content_type, data
+            errcode = int(data.get("errcode") or 0) or NETWORK_ERROR
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                log.info("access_token rejected (%s) by media/get, fetching the current one and retrying", errcode)
+                self.forget_token()
+                continue
+            raise PushError(errcode, data.get("errmsg") or "")
+        raise AssertionError("unreachable")
+
+    def _get_media_once(self, token, media_id, max_bytes, timeout, deadline_seconds):
+        """(content type, bytes), or (None, the JSON error body)."""
+        deadline = time.monotonic() + float(deadline_seconds)
+        try:
+            response = self.session.get(self.api_base + "/cgi-bin/media/get", stream=True, timeout=timeout,
+                                        params={"access_token": token, "media_id": media_id})
+            with response:
+                response.raise_for_status()
+                content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise PushError(MEDIA_TOO_LARGE, f"超过 {max_bytes} 字节")
+                data = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise PushError(MEDIA_TOO_LARGE, f"超过 {max_bytes} 字节")
+                    if time.monotonic() > deadline:
+                        raise PushError(NETWORK_ERROR, "读取媒体文件超时（总时长）")
+        except requests.RequestException as exc:
+            raise PushError(NETWORK_ERROR, f"请求微信接口失败：{redact(exc)}") from None
+        if content_type in ("application/json", "text/plain") or data[:1] == b"{":
+            try:
+                body = json.loads(bytes(data).decode("utf-8"))
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and "errcode" in body:
+                return None, body
+        return content_type, bytes(data)

@@ -11,6 +11,7 @@ messages, OAuth2 (the authorize page and the code exchange). It checks what WeCh
     server.fail_next("/cgi-bin/message/custom/send", 45015)   # the next call of that path answers 45015
     server.expire_tokens()                   # every token issued so far is refused with 40001 from now on
     code = server.issue_code("o-zs")         # an OAuth2 code for that openid (single use, expires)
+    server.media["media-1"] = ("image/jpeg", jpeg_bytes)     # what GET /cgi-bin/media/get?media_id=media-1 serves
     server.stop()
 
 Behaviour (from WeChat's documentation, ../shared/PROTOCOL.md):
@@ -29,6 +30,8 @@ Behaviour (from WeChat's documentation, ../shared/PROTOCOL.md):
   for `authorize_as` (the openid of "the user in WeChat") and the same state.
 - GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code: 40029 for an unknown or expired
   code, 40163 for a code already used, 40013 / 40125 for a wrong appid / secret; answers the code's openid.
+- GET /cgi-bin/media/get?access_token&media_id: the bytes registered in `media` with their Content-Type and a
+  Content-disposition, as WeChat serves temporary media; 40007 "invalid media_id" for one not registered.
 - fail_next(path, answer): the next call of `path` (after the token check) answers `answer` instead: an errcode
   (int), "http500" (an HTTP 500 with a non-JSON body) or "slow" (answers normally after `slow_seconds`).
 """
@@ -48,7 +51,7 @@ SECRET = "test-app-secret"
 
 TOKEN_PATHS = {
     "/cgi-bin/menu/create", "/cgi-bin/menu/get", "/cgi-bin/get_current_selfmenu_info", "/cgi-bin/menu/delete",
-    "/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
+    "/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/media/get",
 }
 
 # WeChat's menu limits and the errcodes it answers when one is broken (global return codes).
@@ -68,6 +71,7 @@ ERRMSGS = {
     42001: "access_token expired", 43004: "require subscribe",
     45015: "response out of time limit or subscription is canceled", 45009: "reach max api daily quota limit",
     48001: "api unauthorized", 40037: "invalid template_id", 40029: "invalid code", 40163: "code been used",
+    40007: "invalid media_id",
 }
 KEY_TYPES = {"click", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin",
              "location_select"}
@@ -172,6 +176,7 @@ class WeChatServer(ThreadingHTTPServer):
         self.template_messages = []     # accepted template/send bodies
         self.codes = {}                 # code -> {"openid", "expires", "used"}
         self.authorize_as = None        # the openid the fake authorize page signs in
+        self.media = {}                 # media_id -> (content type, bytes) for media/get
         self._thread = None
         self._next_msgid = 1000
 
@@ -408,6 +413,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if query.get("access_token") not in server.valid_tokens:
                     return self._json(_error(40001, "invalid credential, access_token is invalid or not latest"))
                 answer = self._queued(url.path)
+                if answer is None and url.path == "/cgi-bin/media/get" and method == "GET":
+                    return self._media(query.get("media_id", ""))
                 if answer is None or answer == "slow":
                     slow = answer == "slow"
                     if not slow:
@@ -425,6 +432,14 @@ class _Handler(BaseHTTPRequestHandler):
             with server.lock:
                 return self._json(server.oauth_exchange(query))
         return self._json(_error(int(answer)))
+
+    def _media(self, media_id):
+        found = self.server.media.get(media_id)
+        if found is None:
+            return self._json(_error(40007))
+        content_type, data = found
+        return self._send(200, data, content_type,
+                          headers=[("Content-disposition", f'attachment; filename="{media_id}.jpg"')])
 
     def _queued(self, path):
         queue = self.server.answers.get(path)

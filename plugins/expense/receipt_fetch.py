@@ -26,9 +26,10 @@ class FetchError(Exception):
     host we do not fetch from), so the receipt fails at once; otherwise it is retried later. The message is the
     Chinese reason kept on the row and told to the sender."""
 
-    def __init__(self, reason, permanent=False):
+    def __init__(self, reason, permanent=False, status=None):
         super().__init__(reason)
         self.permanent = permanent
+        self.status = status          # the image server's HTTP status, when that was the answer
 
 
 def host_allowed(url, hosts):
@@ -69,7 +70,7 @@ def fetch(url, settings, session=None):
                 url = urljoin(url, response.headers.get("Location", ""))
                 continue
             if response.status_code != 200:
-                raise FetchError(f"图片服务器返回 HTTP {response.status_code}")
+                raise FetchError(f"图片服务器返回 HTTP {response.status_code}", status=response.status_code)
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if not content_type.startswith("image/"):
                 raise FetchError(f"返回的不是图片（{content_type[:40] or '没有 Content-Type'}）", permanent=True)
@@ -78,6 +79,33 @@ def fetch(url, settings, session=None):
                 raise FetchError(f"图片超过 {cap // (1024 * 1024)} MB", permanent=True)
             return _read_capped(response, cap, deadline)
     raise FetchError(f"图片地址重定向超过 {MAX_REDIRECTS} 次", permanent=True)
+
+
+def fetch_media(config, media_id, settings):
+    """The bytes of the image message's temporary media from WeChat (/cgi-bin/media/get with the shared
+    access_token; bot/wechat_api.py), within the same size cap and deadline as `fetch`. Raises FetchError:
+    permanent when WeChat does not have it (40007: unknown, or older than its 3 days) or it is too big."""
+    from bot.wechat_api import MEDIA_TOO_LARGE, NETWORK_ERROR, TOKEN_ERRORS, PushError, WeChatAPI
+    cap = int(settings["max_bytes"])
+    api = WeChatAPI(config)
+    try:
+        content_type, data = api.get_media(
+            media_id, cap, timeout=(float(settings["connect_timeout_seconds"]), float(settings["read_timeout_seconds"])),
+            deadline_seconds=float(settings["fetch_deadline_seconds"]))
+    except PushError as exc:
+        if exc.errcode == MEDIA_TOO_LARGE:
+            raise FetchError(f"图片超过 {cap // (1024 * 1024)} MB", permanent=True) from None
+        temporary = exc.errcode in (NETWORK_ERROR, 45009) or exc.errcode in TOKEN_ERRORS
+        raise FetchError(f"微信素材接口返回 {exc.errcode} {exc.errmsg[:60]}".rstrip(), permanent=not temporary) from None
+    if not content_type.startswith("image/"):
+        raise FetchError(f"微信素材不是图片（{content_type[:40] or '没有 Content-Type'}）", permanent=True)
+    return data
+
+
+def media_configured(config):
+    """True when the WeChat API can be called (wechat.app_id and wechat.app_secret are set)."""
+    wechat = config.get("wechat") or {}
+    return bool(wechat.get("app_id") and wechat.get("app_secret"))
 
 
 def _read_capped(response, cap, deadline):
