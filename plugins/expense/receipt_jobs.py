@@ -17,7 +17,7 @@ from bot.cos import Cos, CosError
 from bot.timeutil import to_utc_text, utc_now
 
 from . import plugin
-from .receipt_fetch import FetchError, fetch, store
+from .receipt_fetch import FetchError, fetch, fetch_media, media_configured, store
 from .receipts import receipts_dir, settings
 
 log = logging.getLogger("teabot.receipts")
@@ -25,6 +25,7 @@ log = logging.getLogger("teabot.receipts")
 WORKERS = 3                  # fetches at once per process (a slow image server holds one)
 IDLE_SECONDS = 10            # a worker with nothing to do ends; the next receipt starts one again
 SWEEP_BATCH = 100
+COS_BATCH = 200              # uploads per sweep, and receipts stored while COS was off queued per sweep
 
 
 class _Workers:
@@ -118,9 +119,14 @@ def process(app, receipt_id):
 
 def _fetch_and_record(app, row):
     conf = settings(app.config)
+    folder = str(receipts_dir(app.config))
     try:
-        data = fetch(row["pic_url"], conf)
-        fields = store(str(receipts_dir(app.config)), data)
+        try:
+            fields = store(folder, fetch(row["pic_url"], conf))
+        except FetchError as exc:
+            if not _falls_back(app.config, row, exc, conf):
+                raise
+            fields = _from_media(app.config, row, exc, conf, folder)
     except FetchError as exc:
         return _record_failure(app, row, str(exc), exc.permanent, conf)
     except OSError as exc:
@@ -130,6 +136,23 @@ def _fetch_and_record(app, row):
         log.exception("receipt %s: unexpected error", row["id"])
         return _record_failure(app, row, "内部错误", False, conf)
     return _record_stored(app, row, fields)
+
+
+def _falls_back(config, row, exc, conf):
+    """Whether the PicUrl failure is for good (refused, a 404/410, or the last attempt) and the message's MediaId can
+    be fetched from WeChat instead (app_id and app_secret set)."""
+    final = exc.permanent or exc.status in (403, 404, 410) or row["attempts"] + 1 > len(list(conf["retry_minutes"]))
+    return final and bool(row["media_id"]) and media_configured(config)
+
+
+def _from_media(config, row, pic_error, conf, folder):
+    """Store the bytes of the message's MediaId (media/get); a failure names both reasons, and is for good only when
+    both were."""
+    log.info("receipt %s: PicUrl failed (%s), fetching its MediaId from WeChat", row["id"], pic_error)
+    try:
+        return store(folder, fetch_media(config, row["media_id"], conf))
+    except FetchError as exc:
+        raise FetchError(f"{pic_error}；{exc}", permanent=pic_error.permanent and exc.permanent) from None
 
 
 def _record_stored(app, row, fields):
@@ -142,18 +165,29 @@ def _record_stored(app, row, fields):
                            "AND id != ?", [row["expense_id"], fields["sha256"], row["id"]])
         status = "duplicate" if earlier else "stored"
         uploading = cos.enabled and status == "stored"
+        # COS off: a stored row is marked owed (cos_status 'none' with cos_next_attempt_at set), which the sweep
+        # finds through receipts_to_upload once COS is enabled; duplicates and failures are never owed.
+        owed_since = now if status == "stored" else None
+        voided = _voided(tx, row["expense_id"])
         tx.execute(
             "UPDATE receipts SET status = ?, sha256 = ?, content_type = ?, size_bytes = ?, path = ?, thumb_path = ?, "
             "attempts = attempts + 1, next_attempt_at = NULL, error = '', stored_at = ?, cos_key = ?, cos_status = ?, "
             "cos_next_attempt_at = ? WHERE id = ?",
             [status, fields["sha256"], fields["content_type"], fields["size_bytes"], fields["path"],
              fields["thumb_path"], now, cos.key("receipts", fields["path"]) if uploading else "",
-             "pending" if uploading else "none", now if uploading else None, row["id"]])
-        if earlier:
+             "pending" if uploading else "none", owed_since, row["id"]])
+        if earlier and not voided:
             tx.push(row["openid"], f"刚才那张图片和记录 #{row['expense_id']} 已有的一张小票相同：这张小票已附在 "
                                    f"#{row['expense_id']}，不重复计算。", kind="receipt")
-    log.info("receipt %s of record %s: %s (%s bytes)", row["id"], row["expense_id"], status, fields["size_bytes"])
+    log.info("receipt %s of record %s: %s (%s bytes)%s", row["id"], row["expense_id"], status, fields["size_bytes"],
+             "; the record was voided meanwhile, the sender is not told" if voided else "")
     return status
+
+
+def _voided(tx, expense_id):
+    """The record was voided while its receipt was being fetched: the file is still kept (proof), the sender is not
+    pushed about it."""
+    return tx.value("SELECT status FROM expenses WHERE id = ?", [expense_id]) == "void"
 
 
 def _record_failure(app, row, reason, permanent, conf):
@@ -166,8 +200,10 @@ def _record_failure(app, row, reason, permanent, conf):
         if permanent or attempts > len(delays):
             tx.execute("UPDATE receipts SET status = 'failed', attempts = ?, next_attempt_at = NULL, error = ? "
                        "WHERE id = ?", [attempts, reason[:500], row["id"]])
-            tx.push(row["openid"], f"小票没能取回（记录 #{row['expense_id']}）：{reason}。请重新发送这张图片；超过 "
-                                   f"{conf['window_minutes']} 分钟的话，先发送 7 {row['expense_id']} 小票 再发图片。", kind="receipt")
+            if not _voided(tx, row["expense_id"]):
+                tx.push(row["openid"], f"小票没能取回（记录 #{row['expense_id']}）：{reason}。请重新发送这张图片；超过 "
+                                       f"{conf['window_minutes']} 分钟的话，先发送 7 {row['expense_id']} 小票 再发图片。",
+                        kind="receipt")
             status = "failed"
         else:
             retry_at = utc_now() + timedelta(minutes=float(delays[attempts - 1]))
@@ -229,8 +265,9 @@ def upload(app, receipt_id, cos=None):
 # --- the sweep ------------------------------------------------------------------------------------------------------
 
 def sweep(app, now=None):
-    """Fetch every pending receipt that is due (oldest first, at most SWEEP_BATCH), then upload every COS-pending
-    one that is due. Returns {"fetched": {id: status}, "uploaded": {id: cos_status}}."""
+    """Fetch every pending receipt that is due (oldest first, at most SWEEP_BATCH); with COS enabled, hand the next
+    COS_BATCH stored receipts it is owed (stored while COS was off) to the upload queue, then upload every
+    COS-pending one that is due (at most COS_BATCH). Returns {"fetched": {id: status}, "uploaded": {id: cos_status}}."""
     now = to_utc_text(now or utc_now())
     due = app.store.query("SELECT id FROM receipts WHERE status = 'pending' AND next_attempt_at <= :n "
                           "ORDER BY next_attempt_at LIMIT :l", {"n": now, "l": SWEEP_BATCH})
@@ -238,10 +275,46 @@ def sweep(app, now=None):
     uploaded = {}
     cos = _single_try_cos(app.config)
     if cos.enabled:
+        queue_owed(app, cos, now)
         owed = app.store.query("SELECT id FROM receipts WHERE cos_status = 'pending' AND cos_next_attempt_at <= :n "
-                               "ORDER BY cos_next_attempt_at LIMIT :l", {"n": now, "l": SWEEP_BATCH})
+                               "ORDER BY cos_next_attempt_at LIMIT :l", {"n": now, "l": COS_BATCH})
         uploaded = {r["id"]: upload(app, r["id"], cos) for r in owed}
     return {"fetched": fetched, "uploaded": uploaded}
+
+
+OWED = ("SELECT id, path FROM receipts WHERE cos_status = 'none' AND cos_next_attempt_at >= '' "
+        "ORDER BY cos_next_attempt_at LIMIT :l")
+
+
+def queue_owed(app, cos, now):
+    """Receipts stored while COS was off (cos_status 'none', cos_next_attempt_at set when stored) become COS-pending,
+    due now, with their key under the current cos.prefix: at most COS_BATCH per call, found through the
+    receipts_to_upload index (a range seek: rows COS is not owed have cos_next_attempt_at NULL). Returns how many."""
+    rows = app.store.query(OWED, {"l": COS_BATCH})          # a read: no write lock while nothing is owed
+    if not rows:
+        return 0
+    with app.transaction() as tx:
+        for row in rows:
+            tx.execute("UPDATE receipts SET cos_status = 'pending', cos_key = ?, cos_next_attempt_at = ? "
+                       "WHERE id = ? AND cos_status = 'none' AND status = 'stored'",
+                       [cos.key("receipts", row["path"]), now, row["id"]])
+    log.info("receipts: %s stored while COS was off queued for upload", len(rows))
+    return len(rows)
+
+
+def mark_owed_before_followups(app):
+    """Receipts stored with COS off before stored rows were marked owed (cos_next_attempt_at NULL): mark them, once
+    per start (a read pass over the stored rows through receipts_to_fetch, writing only when it finds some; ~50 ms
+    at 300k receipts, docs/receipts.md)."""
+    if not app.store.one("SELECT 1 AS y FROM receipts WHERE status = 'stored' AND cos_status = 'none' "
+                         "AND cos_next_attempt_at IS NULL LIMIT 1"):
+        return 0
+    with app.transaction() as tx:
+        changed = tx.execute("UPDATE receipts SET cos_next_attempt_at = COALESCE(stored_at, created_at) "
+                             "WHERE status = 'stored' AND cos_status = 'none' AND cos_next_attempt_at IS NULL").rowcount
+    if changed:
+        log.info("receipts: %s stored while COS was off marked as owed to COS", changed)
+    return changed
 
 
 @plugin.job("receipts", "interval", seconds=30)
@@ -255,6 +328,7 @@ def sweep_at_start(app):
     """After a start (a crash included), fetch at once what was pending rather than in the first interval."""
     def run():
         try:
+            mark_owed_before_followups(app)
             sweep(app)
         except Exception:
             log.exception("receipts sweep at start failed")
