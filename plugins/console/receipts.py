@@ -10,6 +10,7 @@ browser from reading it as anything else, and the sandbox CSP keeps it from runn
 
 import logging
 import os
+import re
 
 import bottle
 
@@ -45,6 +46,36 @@ def gallery(reader, expense_ids):
             shown[expense_id] = {"stored": [r["id"] for r in rows if r["status"] == "stored"],
                                  "pending": sum(1 for r in rows if r["status"] == "pending")}
     return shown
+
+
+# a reason's parenthesised Python exception name, e.g. 连接图片服务器失败（ConnectionError）: not words for a reader
+_EXCEPTION_NAME = re.compile(r"[（(]\s*[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Timeout|Exit|Interrupt)\s*[）)]")
+REASON_CHARS = 80
+
+
+def plain_reason(error):
+    """The `error` of a receipt given up on, in plain words for a page: its first line, without an exception's class
+    name in brackets, at most REASON_CHARS characters; '原因没有记录' for none, '内部错误' for a traceback."""
+    text = str(error or "").strip()
+    if not text:
+        return "原因没有记录"
+    if text.startswith("Traceback") or "File \"" in text:
+        return "内部错误"
+    text = _EXCEPTION_NAME.sub("", text.splitlines()[0]).strip(" 。.：:")
+    if not text:
+        return "内部错误"
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
+
+
+def failed_receipts(reader, expense_id):
+    """[(reason in plain words, how many)] of the record's receipts whose fetch was given up on (status 'failed'),
+    one entry per reason in the order they first failed: one seek in the receipts_expense index."""
+    groups = {}
+    for row in reader.query("SELECT error FROM receipts WHERE expense_id = ? AND status = 'failed' ORDER BY id",
+                            [int(expense_id)]):
+        reason = plain_reason(row["error"])
+        groups[reason] = groups.get(reason, 0) + 1
+    return list(groups.items())
 
 
 def _not_found(visitor, message):

@@ -33,7 +33,7 @@ from plugins.quota import quota_for
 from plugins.expense.receipts import receipts_of
 from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
-from .receipts import gallery, may_see, SHOWN
+from .receipts import failed_receipts, gallery, may_see, SHOWN
 from .web import console_page, EVERYONE, form_value, is_number, query_value, refuse_page, render, STAFF
 
 PER_PAGE = 50
@@ -242,8 +242,8 @@ def _void_reason(app, record):
 @console_page("/console/records/<record_id>", roles=EVERYONE)
 def record_page(app, visitor, record_id):
     """One record: its fields, status, batch, who voided it and why, and its receipts (thumbnails linking to the
-    images; pending ones as 待取回). A member may open only their own records (403 for anyone else's, whatever
-    the id), staff every one; an unknown id is 404."""
+    images; pending ones as 待取回; those given up on, with their reason and what to do). A member may open only
+    their own records (403 for anyone else's, whatever the id), staff every one; an unknown id is 404."""
     record = None
     if is_number(record_id):
         record = app.store.one(
@@ -262,7 +262,19 @@ def record_page(app, visitor, record_id):
     return render("record.tpl", visitor, record=record, money=format_fen, status_text=STATUS_TEXT,
                   stored=[r for r in receipts if r["status"] == "stored"],
                   pending=[r for r in receipts if r["status"] == "pending"],
+                  failed=failed_receipts(app.store, record["id"]), resend=_resend(visitor, record),
                   back=("/console/records", "记录") if visitor.staff else ("/console/me", "我的"))
+
+
+def _resend(visitor, record):
+    """What to do about a receipt that could not be fetched, for whoever looks at `record`: send it again (after
+    `7 N 小票`, the image window being long gone by now) while the record is open; nothing can be attached after."""
+    if record["status"] == "settled":
+        return "这条记录已报销，不能再附小票。"
+    if record["status"] == "void":
+        return "这条记录已作废，不能再附小票。"
+    again = f"在公众号发送 7 {record['id']} 小票，再重新发送图片"
+    return f"请{again}。" if record["openid"] == visitor.openid else f"请让垫付人{again}。"
 
 
 # --- the download ---------------------------------------------------------------------------------------------

@@ -39,3 +39,11 @@
   % end
 </ul>
 % end
+% if failed:
+<div class="problem failed-receipts" data-field="failed-receipts">
+  % for reason, n in failed:
+  <p>{{n}} 张小票没能取回（{{reason}}）。</p>
+  % end
+  <p>{{resend}}</p>
+</div>
+% end
