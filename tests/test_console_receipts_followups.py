@@ -1,15 +1,20 @@
 """Receipts in the console, follow-ups, against the real server on loopback: the record page lists the receipts
 whose fetch was given up on with their reason in plain words and what to do (to the record's member and the staff,
-never to anyone else), read through the receipts_expense index; and that page in a real browser at 1280 and 375
-px."""
+never to anyone else), read through the receipts_expense index; the records.xlsx download has the 小票 column
+(stored receipts per record, in totals too), its counts read in chunks; and the record page with a failed receipt
+in a real browser at 1280 and 375 px."""
 
+import io
+import math
 import os
 
+import openpyxl
 import pytest
 
 from browser import chrome, shared_browser  # noqa: F401  (fixtures)
 from browser import cut_off_elements, no_horizontal_scroll, phone, screenshot
 from conftest import ADMIN, FINANCE, serve_console
+from plugins.console import records as records_module
 from plugins.console.receipts import failed_receipts, plain_reason
 from test_console_receipts import DOCS, add_receipt, images_loaded, make_app, record, session, sign_in
 
@@ -111,6 +116,45 @@ def test_failed_receipts_are_read_through_the_receipts_expense_index(site):
             return store_query(sql, params)
     assert failed_receipts(Reader(), ids["tea"]) == [(NOT_FOUND, 2), ("连接图片服务器失败", 1)]
     assert len(plans) == 1 and "USING INDEX receipts_expense (expense_id=? AND status=?)" in plans[0], plans
+
+
+def download(app, base, query, monkeypatch=None, chunk=None):
+    """The rows (cell values) of records.xlsx for `query`, as finance downloads it; with `chunk`, the download's
+    records per receipt query set to it and the receipt_counts calls it made (their id lists) returned too."""
+    calls = []
+    if chunk:
+        real = records_module.receipt_counts
+
+        def counting(reader, expense_ids):
+            calls.append(list(expense_ids))
+            return real(reader, expense_ids)
+        monkeypatch.setattr(records_module, "RECEIPT_CHUNK", chunk)
+        monkeypatch.setattr(records_module, "receipt_counts", counting)
+    response = session(app, base, FINANCE).get(f"{base}/console/records.xlsx{query}", timeout=20)
+    assert response.status_code == 200, response.text[:300]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["记录"]
+    return [[c.value for c in row] for row in sheet.iter_rows()], calls
+
+
+def test_the_download_has_the_receipts_column_with_stored_counts_and_totals(site, monkeypatch):
+    app, base, ids = site
+    rows, calls = download(app, base, "", monkeypatch, chunk=3)
+    header = rows[0]
+    assert header == ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次", "小票"]
+    column = header.index("小票")
+    data = {r[0]: r[column] for r in rows[1:] if isinstance(r[0], int)}
+    # stored only: pending, failed and duplicate ones are not counted; a record without any shows 0
+    assert data == {ids["tea"]: 1, ids["coffee"]: 0, ids["cake"]: 2, ids["snack"]: 1}
+    totals = {r[0]: r[column] for r in rows[1:] if isinstance(r[0], str)}
+    assert totals["合计（未报销 + 已报销，3 笔）"] == 2
+    assert totals["其中未报销（2 笔）"] == 1 and totals["其中已报销（1 笔）"] == 1
+    assert totals["已作废（1 笔，不计入合计）"] == 2
+    # in chunks as the rows stream, never a query per row
+    assert len(calls) == math.ceil(len(data) / 3) and sorted(i for c in calls for i in c) == sorted(data)
+    one, _ = download(app, base, "?status=open")
+    assert {r[0]: r[column] for r in one[1:] if isinstance(r[0], int)} == {ids["tea"]: 1, ids["coffee"]: 0}
+    assert {r[0]: r[column] for r in one[1:] if isinstance(r[0], str) and r[0].startswith("合计")} == \
+        {"合计（未报销 + 已报销，2 笔）": 1}
 
 
 def test_the_record_page_with_failed_receipts_fits_desktop_and_phone(site, chrome, tmp_path):

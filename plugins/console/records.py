@@ -30,8 +30,8 @@ from bot.text import clean_name
 from bot.timeutil import local_text
 from plugins.expense.domain import void_expense
 from plugins.quota import quota_for
-from plugins.expense.receipts import receipts_of
-from plugins.export.report import STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
+from plugins.expense.receipts import receipt_counts, receipts_of
+from plugins.export.report import RECEIPT_CHUNK, STATUS_TEXT, SheetWriter, Snapshot, run_folder, text_width
 
 from .receipts import failed_receipts, gallery, may_see, SHOWN
 from .web import console_page, EVERYONE, form_value, is_number, query_value, refuse_page, render, STAFF
@@ -279,15 +279,17 @@ def _resend(visitor, record):
 
 # --- the download ---------------------------------------------------------------------------------------------
 
-HEADER = ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次"]
+HEADER = ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次", "小票"]
+RECEIPTS = HEADER.index("小票")
 
 
 @console_page("/console/records.xlsx", roles=STAFF)
 def records_download(app, visitor):
     """The filtered set as a one-sheet workbook, streamed through the report's SheetWriter (write-only openpyxl):
-    the report's 明细 columns, money as exact Decimal yuan in its number format, text never a formula, voided
-    rows grey and outside the sums, then the totals rows and the filters in words. One snapshot for rows and
-    totals alike."""
+    the report's 明细 columns (小票: the record's stored receipts, read RECEIPT_CHUNK records a query as the rows
+    stream), money as exact Decimal yuan in its number format, text never a formula, voided rows grey and outside
+    the sums, then the totals rows (with their receipts) and the filters in words. One snapshot for rows, receipts
+    and totals alike."""
     filters = read_filters(app)
     if filters.problem:
         return _page(app, visitor, filters, status=400, problem="没有导出。")
@@ -321,26 +323,33 @@ def _write_records(reader, path, folder, filters):
     names = display_names(reader, reader.app.config, [row[0] for row in reader.execute("SELECT openid FROM users")])
     widest = lambda texts: min(30, max([10] + [text_width(t) for t in texts]))   # noqa: E731
     spec = {"title": "记录", "header": HEADER, "money_columns": [5], "date_columns": [1], "datetime_columns": [2],
-            "widths": {3: widest(t["name"] for t in teams), 4: widest(names.values()), 6: 44}}
+            "widths": {3: widest(t["name"] for t in teams), 4: widest(names.values()), 6: 44, RECEIPTS: 8}}
     book = Workbook(write_only=True)
     sheet = SheetWriter(book, reader.app.tz, spec, folder)
     fen = {status: 0 for status in STATUSES}
     count = {status: 0 for status in STATUSES}
+    receipts = {status: 0 for status in STATUSES}
     cursor = reader.execute(
         f"""SELECT e.id, e.spent_on, e.recorded_at, g.name, e.openid, e.amount_fen, e.note, e.status, e.settlement_id
             FROM expenses e JOIN groups g ON g.id = e.group_id WHERE {filters.where} ORDER BY e.id""",
         filters.params)
-    for row in cursor:        # a cursor: memory stays flat however many rows
-        status = row[7]
-        fen[status] += row[5]
-        count[status] += 1
-        sheet.add([row[0], row[1], row[2], row[3], names.get(row[4], "未登记用户"), row[5], row[6],
-                   STATUS_TEXT.get(status, status), row[8]], grey=status == "void")
+    while rows := cursor.fetchmany(RECEIPT_CHUNK):      # a cursor: memory stays flat however many rows
+        stored = {i: c["stored"] for i, c in receipt_counts(reader, [row[0] for row in rows]).items()}
+        for row in rows:
+            status = row[7]
+            fen[status] += row[5]
+            count[status] += 1
+            receipts[status] += stored.get(row[0], 0)
+            sheet.add([row[0], row[1], row[2], row[3], names.get(row[4], "未登记用户"), row[5], row[6],
+                       STATUS_TEXT.get(status, status), row[8], stored.get(row[0], 0)], grey=status == "void")
     counted = count["open"] + count["settled"]
-    sheet.total_row(f"合计（未报销 + 已报销，{counted} 笔）", {5: fen["open"] + fen["settled"]})
+    sheet.total_row(f"合计（未报销 + 已报销，{counted} 笔）", {5: fen["open"] + fen["settled"]},
+                    counts={RECEIPTS: receipts["open"] + receipts["settled"]})
     for status in ("open", "settled"):
-        sheet.total_row(f"其中{STATUS_TEXT[status]}（{count[status]} 笔）", {5: fen[status]})
-    sheet.total_row(f"已作废（{count['void']} 笔，不计入合计）", {5: fen["void"]}, grey=True)
+        sheet.total_row(f"其中{STATUS_TEXT[status]}（{count[status]} 笔）", {5: fen[status]},
+                        counts={RECEIPTS: receipts[status]})
+    sheet.total_row(f"已作废（{count['void']} 笔，不计入合计）", {5: fen["void"]}, counts={RECEIPTS: receipts["void"]},
+                    grey=True)
     sheet.total_row(f"筛选条件：{filters.description(teams)}", {}, grey=True)
     sheet.finish()
     book.save(path)
