@@ -299,7 +299,8 @@ def test_the_download_holds_exactly_the_filtered_rows_and_totals(centre, chrome,
     book = openpyxl.load_workbook(tmp_path / files[0])
     assert book.sheetnames == ["记录"]
     rows = list(book["记录"].iter_rows())
-    assert [c.value for c in rows[0]] == ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次"]
+    assert [c.value for c in rows[0]] == ["编号", "消费日期", "记录时间", "小组", "垫付人", "金额", "说明", "状态", "结算批次",
+                                          "小票"]
     one = team_id(app, "研发一组")
     where, params = "e.group_id = ? AND e.spent_on >= ?", [one, start]
     expected = app.store.query(f"SELECT e.*, u.name FROM expenses e JOIN users u ON u.openid = e.openid "

@@ -57,8 +57,6 @@ def test_the_cos_backlog_is_queued_in_bounded_batches_through_the_upload_index(a
         "stored_at) VALUES (1, ?, ?, ?, 'none', ?, ?, ?)",
         [(zhang, "stored", f"ab/{n}.jpg", now, now, now) for n in range(5)]
         + [(zhang, status, "ab/x.jpg", None, now, now) for status in ("duplicate", "failed", "pending")])
-    conn.execute("INSERT INTO receipts (expense_id, openid, status, path, cos_status, created_at, stored_at) "
-                 "VALUES (1, ?, 'stored', 'ab/legacy.jpg', 'none', ?, ?)", [zhang, now, now])   # stored before the marker
     plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + receipt_jobs.OWED, {"l": 200}))
     assert "USING INDEX receipts_to_upload (cos_status=? AND cos_next_attempt_at>?)" in plan, plan
 
@@ -67,14 +65,11 @@ def test_the_cos_backlog_is_queued_in_bounded_batches_through_the_upload_index(a
     monkeypatch.setattr(receipt_jobs, "COS_BATCH", 2)
     assert receipt_jobs.queue_owed(app, cos, now) == 2
     assert [r["id"] for r in rows(app) if r["cos_status"] == "pending"] == [1, 2]
-    assert receipt_jobs.mark_owed_before_followups(app) == 1
-    assert receipt_jobs.mark_owed_before_followups(app) == 0
-    assert receipt_jobs.queue_owed(app, cos, now) == 2 and receipt_jobs.queue_owed(app, cos, now) == 2
+    assert receipt_jobs.queue_owed(app, cos, now) == 2 and receipt_jobs.queue_owed(app, cos, now) == 1
     assert receipt_jobs.queue_owed(app, cos, now) == 0
     assert {r["id"]: r["cos_status"] for r in rows(app)} == {1: "pending", 2: "pending", 3: "pending", 4: "pending",
-                                                             5: "pending", 6: "none", 7: "none", 8: "none",
-                                                             9: "pending"}
-    assert rows(app)[8]["cos_key"] == "teabot/receipts/ab/legacy.jpg"
+                                                             5: "pending", 6: "none", 7: "none", 8: "none"}
+    assert rows(app)[4]["cos_key"] == "teabot/receipts/ab/4.jpg"
 
 
 # --- 2. the MediaId fallback --------------------------------------------------------------------------------------

@@ -302,21 +302,6 @@ def queue_owed(app, cos, now):
     return len(rows)
 
 
-def mark_owed_before_followups(app):
-    """Receipts stored with COS off before stored rows were marked owed (cos_next_attempt_at NULL): mark them, once
-    per start (a read pass over the stored rows through receipts_to_fetch, writing only when it finds some; ~50 ms
-    at 300k receipts, docs/receipts.md)."""
-    if not app.store.one("SELECT 1 AS y FROM receipts WHERE status = 'stored' AND cos_status = 'none' "
-                         "AND cos_next_attempt_at IS NULL LIMIT 1"):
-        return 0
-    with app.transaction() as tx:
-        changed = tx.execute("UPDATE receipts SET cos_next_attempt_at = COALESCE(stored_at, created_at) "
-                             "WHERE status = 'stored' AND cos_status = 'none' AND cos_next_attempt_at IS NULL").rowcount
-    if changed:
-        log.info("receipts: %s stored while COS was off marked as owed to COS", changed)
-    return changed
-
-
 @plugin.job("receipts", "interval", seconds=30)
 def sweep_job(app):
     """Retries of receipts whose fetch or COS upload failed, and those in flight when the server stopped."""
@@ -328,7 +313,6 @@ def sweep_at_start(app):
     """After a start (a crash included), fetch at once what was pending rather than in the first interval."""
     def run():
         try:
-            mark_owed_before_followups(app)
             sweep(app)
         except Exception:
             log.exception("receipts sweep at start failed")
