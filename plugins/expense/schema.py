@@ -40,7 +40,8 @@ def m001_expenses(db):
 def m002_receipts(db):
     """Receipts: one row per image a member sent for a record (plugins/expense/receipts.py; docs/receipts.md).
     A row is inserted 'pending' in the message's transaction and fetched after it commits; `next_attempt_at` is
-    when the sweep fetches a pending one again, `cos_next_attempt_at` when it uploads a COS-pending one again (on a stored row still 'none': stored while COS was off, owed to COS once it is on).
+    when the sweep fetches a pending one again, `cos_next_attempt_at` when it uploads a COS-pending one again (on
+    a stored row still 'none': it was stored while COS was off, and is owed to COS once COS is on).
     `receipt_arms`: `7 记录号 小票` — the record a user's images go to until `expires_at` (one per user)."""
     db.execute("""CREATE TABLE receipts (
         id INTEGER PRIMARY KEY,
