@@ -132,18 +132,25 @@ class WeChatAPI:
     def call(self, path, payload=None, method="POST"):
         """POST `payload` (or GET, for menu/get and menu/delete) to an access_token API; retry once with a fresh token
         when WeChat says ours is stale."""
-        for attempt in (1, 2):
-            token = self.access_token(fresh=attempt == 2)
+        def once(token):
             data = (self._get_json(path, {"access_token": token}) if method == "GET"
                     else self._post_json(path, payload, params={"access_token": token}))
-            errcode = int(data.get("errcode") or 0)
-            if errcode == 0:
-                return data
+            return (data, None) if int(data.get("errcode") or 0) == 0 else (None, data)
+        return self._with_token(path, once)
+
+    def _with_token(self, path, once):
+        """once(token) -> (result, None), or (None, WeChat's error body): the result; a stale token (TOKEN_ERRORS)
+        gets one more try with a fresh one, any other error raises PushError with its errcode."""
+        for attempt in (1, 2):
+            result, error = once(self.access_token(fresh=attempt == 2))
+            if error is None:
+                return result
+            errcode = int(error.get("errcode") or 0) or NETWORK_ERROR
             if errcode in TOKEN_ERRORS and attempt == 1:
-                log.info("access_token rejected (%s), fetching the current one and retrying", errcode)
+                log.info("access_token rejected (%s) by %s, fetching the current one and retrying", errcode, path)
                 self.forget_token()
                 continue
-            raise PushError(errcode, data.get("errmsg") or "")
+            raise PushError(errcode, error.get("errmsg") or "")
         raise AssertionError("unreachable")
 
     def send_text(self, openid, text):
@@ -165,18 +172,10 @@ class WeChatAPI:
         a stream and refused past `max_bytes` or `deadline_seconds`. A JSON body is WeChat's error: PushError with
         its errcode (40001 and the like: once more with a fresh token; 40007: an unknown or expired media_id).
         PushError(MEDIA_TOO_LARGE) past the cap, PushError(NETWORK_ERROR) when WeChat cannot be reached."""
-        for attempt in (1, 2):
-            token = self.access_token(fresh=attempt == 2)
+        def once(token):
             content_type, data = self._get_media_once(token, media_id, max_bytes, timeout, deadline_seconds)
-            if content_type is not None:
-                return content_type, data
-            errcode = int(data.get("errcode") or 0) or NETWORK_ERROR
-            if errcode in TOKEN_ERRORS and attempt == 1:
-                log.info("access_token rejected (%s) by media/get, fetching the current one and retrying", errcode)
-                self.forget_token()
-                continue
-            raise PushError(errcode, data.get("errmsg") or "")
-        raise AssertionError("unreachable")
+            return ((content_type, data), None) if content_type is not None else (None, data)
+        return self._with_token("/cgi-bin/media/get", once)
 
     def _get_media_once(self, token, media_id, max_bytes, timeout, deadline_seconds):
         """(content type, bytes), or (None, the JSON error body)."""
