@@ -176,8 +176,7 @@ class App:
         base = public_base_url(self.config)
         if not (command and command.full_list and base):
             return ""
-        served = {path for p in self.plugins if p.enabled(self.config) for _, path, _ in p.routes}
-        return base + command.full_list if command.full_list in served else ""
+        return base + command.full_list if self.registry.serves(self.config, command.full_list) else ""
 
     def report_sheets(self):
         """Every report sheet the plugins declare (Plugin.report_sheet), in their order."""

@@ -43,11 +43,6 @@ def console_url(config):
     return base + CONSOLE_OAUTH_PATH if base else ""
 
 
-def _serves(config, registry, path):
-    return any(p.enabled(config) and any(route_path == path for _, route_path, _ in p.routes)
-               for p in registry.plugins)
-
-
 def _takes_images(config, registry):
     return any(p.enabled(config) and "image" in p.message_hooks for p in registry.plugins)
 
@@ -78,7 +73,7 @@ def default_buttons(config, registry):
             buttons.append(group[0])
         elif group:
             buttons.append({"name": label, "sub": group[:MAX_SUB_BUTTONS]})
-    if console_url(config) and _serves(config, registry, CONSOLE_OAUTH_PATH):
+    if console_url(config) and registry.serves(config, CONSOLE_OAUTH_PATH):
         buttons.append({"name": CONSOLE_LABEL, "url": CONSOLE})
     elif registry.find("0"):
         buttons.append({"name": HELP_LABEL, "command": "0"})
@@ -157,7 +152,7 @@ def _url_problems(url, label, config, registry):
     if url == CONSOLE:
         if not public_base_url(config):
             return [f"{label}：url: console 需要 server.public_base_url（控制台的公网地址，https://…）"]
-        if not _serves(config, registry, CONSOLE_OAUTH_PATH):
+        if not registry.serves(config, CONSOLE_OAUTH_PATH):
             return [f"{label}：url: console 需要控制台插件（plugins.console.enabled 是 false）"]
         url = console_url(config)
     elif not url.startswith("https://") or len(url) <= len("https://"):

@@ -288,6 +288,11 @@ class Registry:
     def find(self, key):
         return self.by_key.get(key.lower())
 
+    def serves(self, config, path):
+        """Whether an enabled plugin declares the web route `path` (a page a reply, menu or notice may link to)."""
+        return any(p.enabled(config) and any(route_path == path for _, route_path, _ in p.routes)
+                   for p in self.plugins)
+
     def migrations(self):
         """Every plugin's migrations, plugin by plugin in dependency order (see in_dependency_order)."""
         return [m for plugin in in_dependency_order(self.plugins) for m in plugin.migrations]

@@ -13,8 +13,8 @@ import threading
 import time
 from datetime import timedelta
 
-from .config import NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, public_base_url, template_placeholders
-from .menu import CONSOLE_OAUTH_PATH
+from .config import NOTICE_FIELDS, TEMPLATE_VALUE_CHARS, template_placeholders
+from .menu import console_url
 from .pages import REPLY_LIMIT_BYTES, byte_len, split_pages
 from .timeutil import from_utc_text, local_text, to_utc_text, utc_now
 from .wechat_api import NETWORK_ERROR, PushError, redact
@@ -231,8 +231,7 @@ class Pusher:
         values = {key: fill(text, fields) for key, text in (conf.get("data") or {}).items()}
         url = conf.get("url") or ""
         if url == "console":
-            base = public_base_url(self.app.config)
-            url = base + CONSOLE_OAUTH_PATH if base else ""     # signs them in on the way, as the menu's button does
+            url = console_url(self.app.config)      # signs them in on the way, as the menu's button does
         return (conf["template_id"], values, url), ""
 
     @staticmethod
